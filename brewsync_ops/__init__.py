@@ -1,0 +1,1 @@
+"""brewsync's ops CLI (`brewsync`): sync locally, inspect, diagnose, repair, trigger."""

@@ -1,0 +1,118 @@
+"""`brewsync`: the root command, global options, and the one place errors become exit codes.
+
+Command groups live in brewsync_ops/commands/, one module (one typer app) per noun; they parse
+options, call one function, render. Heavy imports (boto3, rich tables) happen inside commands so
+`brewsync --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from sync_runtime.errors import BrewsyncError
+from sync_runtime.names import DEFAULT_PREFIX
+from sync_runtime.redact import redact
+
+from .context import AppContext
+from .exit_codes import ExitCode
+
+
+def classify(exc: BaseException) -> tuple[ExitCode, str, str | None]:
+    """Map any exception to (exit code, one-line message, hint)."""
+    if isinstance(exc, BrewsyncError):
+        hint = exc.hint
+        if exc.runbook:
+            hint = f"{hint}  (see {exc.runbook})" if hint else f"see {exc.runbook}"
+        return ExitCode(exc.exit_code), exc.message, hint
+    if isinstance(exc, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED, "interrupted", None
+    module = type(exc).__module__ or ""
+    if module.startswith(("botocore", "boto3", "s3transfer")):
+        return _classify_aws(exc)
+    if isinstance(exc, (OSError,)):
+        return ExitCode.USAGE, f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), None
+    return ExitCode.FINDINGS, f"{type(exc).__name__}: {exc}", "run again with --debug for the traceback"
+
+
+def _classify_aws(exc: BaseException) -> tuple[ExitCode, str, str | None]:
+    name = type(exc).__name__
+    if name in ("NoCredentialsError", "PartialCredentialsError", "NoRegionError", "ProfileNotFound"):
+        return ExitCode.AWS_ACCESS, str(exc), "configure credentials (aws configure, AWS_PROFILE) or use `brewsync dev up`"
+    if name in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError"):
+        return ExitCode.AWS_ACCESS, f"cannot reach AWS: {exc}", "check --endpoint-url / network access"
+    response = getattr(exc, "response", None) or {}
+    code = response.get("Error", {}).get("Code", "")
+    msg = response.get("Error", {}).get("Message", "") or str(exc)
+    if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+                "InvalidClientTokenId", "ExpiredToken", "SignatureDoesNotMatch", "403"):
+        return ExitCode.AWS_ACCESS, f"AWS refused: {code}: {msg}", "check the IAM permissions of your profile"
+    return ExitCode.AWS_ACCESS, f"AWS error {code or name}: {msg}", None
+
+
+def report_error(exc: BaseException, debug: bool = False) -> ExitCode:
+    code, message, hint = classify(exc)
+    if debug and not isinstance(exc, KeyboardInterrupt):
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    sys.stderr.write(f"brewsync: error: {redact(message)}\n")
+    if hint:
+        sys.stderr.write(f"hint: {redact(hint)}\n")
+    sys.stderr.flush()
+    return code
+
+
+class BrewsyncGroup(TyperGroup):
+    """Root group: every exception raised by any command is mapped here, once."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the one handler
+            obj = ctx.obj if isinstance(ctx.obj, AppContext) else None
+            ctx.exit(int(report_error(exc, debug=bool(obj and obj.debug))))
+
+
+app = typer.Typer(
+    cls=BrewsyncGroup,
+    name="brewsync",
+    help="Keep a private Homebrew bottle mirror in S3 (or a folder) synced and healthy.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    profile: Optional[str] = typer.Option(None, "--profile", envvar=["BREWSYNC_PROFILE", "AWS_PROFILE"], help="AWS profile."),
+    region: Optional[str] = typer.Option(None, "--region", envvar=["BREWSYNC_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"], help="AWS region."),
+    endpoint_url: Optional[str] = typer.Option(None, "--endpoint-url", envvar=["BREWSYNC_ENDPOINT_URL", "AWS_ENDPOINT_URL"], help="AWS endpoint (e.g. a moto server)."),
+    prefix: str = typer.Option(DEFAULT_PREFIX, "--prefix", envvar="BREWSYNC_PREFIX", help="Name prefix of the deployment."),
+    bucket: Optional[str] = typer.Option(None, "--bucket", envvar="BREWSYNC_BUCKET", help="Mirror bucket."),
+    from_terraform: Optional[str] = typer.Option(None, "--from-terraform", envvar="BREWSYNC_TERRAFORM_DIR", help="Read bucket/region/prefix from `terraform output -json` in DIR."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    obj = AppContext(profile=profile, region=region, endpoint_url=endpoint_url, prefix=prefix, bucket=bucket, debug=debug)
+    ctx.obj = obj
+    obj.names  # validate the prefix early: one clear line, exit 2
+    if from_terraform:
+        obj.apply_terraform(from_terraform)
+
+
+def _register() -> None:
+    from .commands import sync as sync_commands
+
+    sync_commands.register(app)
+
+
+_register()

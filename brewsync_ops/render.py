@@ -1,0 +1,73 @@
+"""The one place that prints: data on stdout (rich on a terminal, stable JSON with --json),
+progress and diagnostics on stderr. Checks and actions return data; commands call these."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Iterable
+
+from sync_runtime.errors import InputError
+from sync_runtime.redact import redact
+
+STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red", "unknown": "magenta"}
+
+
+def stdout_console():
+    from rich.console import Console
+
+    return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+
+
+def stderr_console():
+    from rich.console import Console
+
+    return Console(file=sys.stderr, highlight=False, stderr=True)
+
+
+def is_tty(stream=None) -> bool:
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
+
+
+def apply_query(data: Any, query: str | None) -> Any:
+    """Filter data with a JMESPath expression, as the aws CLI's --query does."""
+    if not query:
+        return data
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        return jmespath.search(query, data)
+    except JMESPathError as exc:
+        raise InputError(f"--query {query!r} is not a valid JMESPath expression: {exc}") from None
+
+
+def emit_json(data: Any, query: str | None = None) -> None:
+    data = apply_query(data, query)
+    text = json.dumps(data, indent=2, sort_keys=True, default=str)
+    sys.stdout.write(redact(text) + "\n")
+    sys.stdout.flush()
+
+
+def human_bytes(n: int | float | None) -> str:
+    if n is None:
+        return "?"
+    n = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
+
+
+def table(title: str | None, columns: Iterable[str], rows: Iterable[Iterable[Any]]):
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", show_lines=False)
+    for col in columns:
+        t.add_column(col)
+    for row in rows:
+        t.add_row(*[redact(str(c)) if c is not None else "" for c in row])
+    return t
