@@ -144,6 +144,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Headers and body go out in separate writes; with Nagle on, the body waits for the
+        # client's delayed ACK (~40 ms per response), which would dominate every benchmark.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.server.connections_lock:
             self.server.open_connections.add(self.connection)
 
@@ -598,7 +601,8 @@ class LocalRegistry:
     def signed_blob_url(self, sha256: str, expires: int | None = None) -> str:
         if expires is None:
             expires = int(time.time() + self.url_ttl)
-        return f"{self.blob_host_url}/blobs/{sha256}?expires={expires}&sig={self._sign(sha256, str(expires))}"
+        signature = self._sign(sha256, str(expires))
+        return f"{self.blob_host_url}/blobs/{sha256}?expires={expires}&sig={signature}"
 
     def signature_valid(self, sha256: str, expires: str, signature: str) -> bool:
         if not expires.isdigit() or int(expires) < time.time():
@@ -657,8 +661,19 @@ class LocalRegistry:
 
     def set_fault(self, kind: str, rate: float = 1.0, match: str | None = None,
                   count: int | None = None, seed: int = 0) -> None:
-        """Misbehave on requests whose path contains ``match``, with probability ``rate``, at
-        most ``count`` times. Setting a kind again replaces its previous rule."""
+        """Misbehave on requests whose path (with query) contains ``match``, with probability
+        ``rate`` (seeded), at most ``count`` times. Setting a kind again replaces its rule.
+
+        ``5xx``              503 for index, API file, manifest and blob-redirect requests
+        ``reset``            TCP RST: 1st, 3rd… firing after half the body, 2nd, 4th… inside
+                             the headers (any content response: index, API, manifest, blob bytes)
+        ``truncate``         full Content-Length, half the body, then the connection closes
+        ``wrong_bytes``      right length, different bytes (the digest will not match)
+        ``slow``             ``slow_delay`` seconds (50 ms) before each 256 KiB chunk
+        ``expired_redirect`` the blob 307 points at an already expired signed URL (403 there)
+        ``redirect_loop``    the blob 307 points back at the same registry URL
+        ``bad_scheme``       the blob 307 points at ``file:///etc/passwd``
+        """
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; known: {', '.join(sorted(FAULT_KINDS))}")
         if not 0.0 <= rate <= 1.0:
@@ -692,7 +707,14 @@ class LocalRegistry:
 
     @property
     def stats(self) -> Counter[str]:
-        """A snapshot of the counters (a Counter: a name never seen reads as 0)."""
+        """A snapshot of the counters (a Counter: a name never seen reads as 0).
+
+        ``index``/``index_304`` formula.json bodies / not-modified answers; ``api``/``api_304``
+        the other /api files; ``token``; ``manifest`` (200s); ``blob`` (307s from the registry);
+        ``blob_download`` (blob-host GETs that start a body); ``bytes_sent`` (body bytes of any
+        content response); ``unauthorized`` (401); ``not_found`` (404);
+        ``blob_auth_rejected`` (400); ``blob_forbidden`` (403); ``fault_<kind>`` per firing.
+        """
         with self._lock:
             return Counter(self._stats)
 
