@@ -9,7 +9,9 @@ The catalogue is shaped like the real one where a mirror can get it wrong
 whose only bottle is ``all``, formulae with ``"bottle": {}``, formulae missing the newest macOS
 tags (so fallback to an older tag matters), one formula whose two tags share one blob, and
 optionally one very large bottle. Hosts are not known here: every URL starts with the
-placeholder ``{registry}``, which the registry replaces with its own URL when it serves a file.
+placeholder ``{registry}``, which the registry replaces with its own URL in formula.json. The
+signed API files keep the placeholder inside their payload: they are served (and mirrored)
+byte for byte, as real signed files must be.
 
 Same arguments, same bytes: everything derives from ``seed`` through sha256, never from
 Python's salted ``hash()`` or the clock.

@@ -629,14 +629,15 @@ class LocalRegistry:
             self._publish(catalog)
 
     def _publish(self, catalog: Catalog) -> None:
-        placeholder, url = REGISTRY_PLACEHOLDER.encode(), self.registry_url.encode()
-        bodies = {"formula.json": json.dumps(catalog.formulae, separators=(",", ":")).encode()}
-        bodies.update(catalog.api_files)
+        index = json.dumps(catalog.formulae, separators=(",", ":")).replace(
+            REGISTRY_PLACEHOLDER, self.registry_url)
+        # The signed API files are served byte for byte, exactly as in the catalogue: a
+        # signature covers bytes, so neither the origin nor a mirror may rewrite them.
+        bodies = {**catalog.api_files, "formula.json": index.encode()}
         previous = self._published.api_files if self._published else {}
         now = int(time.time())
         api_files: dict[str, _ServedFile] = {}
-        for relative, raw in bodies.items():
-            body = raw.replace(placeholder, url)
+        for relative, body in bodies.items():
             before = previous.get(relative)
             if before is not None and before.body == body:
                 api_files[relative] = before  # unchanged: same validators, cached gzip
