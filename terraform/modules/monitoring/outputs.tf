@@ -32,3 +32,8 @@ output "dashboard_name" {
   description = "Name of the CloudWatch dashboard."
   value       = aws_cloudwatch_dashboard.this.dashboard_name
 }
+
+output "metrics_namespace" {
+  description = "Namespace of the custom metrics the stale-mirror alarm and the dashboard read."
+  value       = aws_cloudwatch_metric_alarm.stale_mirror.namespace
+}

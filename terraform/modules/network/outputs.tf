@@ -37,3 +37,13 @@ output "flow_log_group_name" {
   description = "Name of the VPC flow log group."
   value       = aws_cloudwatch_log_group.flow_logs.name
 }
+
+output "security_group_name" {
+  description = "Name of the task security group."
+  value       = aws_security_group.tasks.name
+}
+
+output "vpc_name" {
+  description = "Name tag of the VPC."
+  value       = aws_vpc.this.tags["Name"]
+}

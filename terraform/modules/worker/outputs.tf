@@ -62,3 +62,8 @@ output "efs_file_system_id" {
   description = "ID of the EFS scratch file system, or null when EFS scratch is disabled."
   value       = var.enable_efs_scratch ? aws_efs_file_system.scratch[0].id : null
 }
+
+output "ecr_repository_name" {
+  description = "Name of the worker image repository."
+  value       = aws_ecr_repository.this.name
+}
