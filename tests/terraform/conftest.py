@@ -88,9 +88,7 @@ def terraform_env(terraform_binary: str, tmp_path_factory: pytest.TempPathFactor
     shutil.copytree(
         TERRAFORM, workdir, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*")
     )
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_"))
-    } | {
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_"))} | {
         "TF_CLI_CONFIG_FILE": str(cli_config),
         "TF_PLUGIN_CACHE_DIR": str(cache),
         "TF_IN_AUTOMATION": "1",

@@ -38,8 +38,17 @@ def _checkov_binary() -> Path | None:
 def _scan(binary: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | OFFLINE_ENV
     result = subprocess.run(
-        [str(binary), "--directory", str(TERRAFORM), "--framework", "terraform", "--output", "json",
-         "--compact", "--skip-download"],
+        [
+            str(binary),
+            "--directory",
+            str(TERRAFORM),
+            "--framework",
+            "terraform",
+            "--output",
+            "json",
+            "--compact",
+            "--skip-download",
+        ],
         env=env,
         capture_output=True,
         text=True,

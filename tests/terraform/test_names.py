@@ -65,8 +65,10 @@ def test_root_defaults_equal_runtime_defaults():
     assert _default(ROOT_VARIABLES, "api_url") == rt.DEFAULT_API_URL
     assert _default(ROOT_VARIABLES, "size_threshold_gb") == rt.DEFAULT_SIZE_THRESHOLD_GB
     assert _default(ROOT_VARIABLES, "lambda_memory_mb") == rt.LAMBDA_DEFAULT_MEMORY_MB
-    assert f"var.lambda_memory_mb >= {rt.LAMBDA_MIN_MEMORY_MB}" in ROOT_VARIABLES["lambda_memory_mb"]["validation"][0]["condition"]
-    assert ROOT_VARIABLES["prefix"]["validation"][0]["condition"] == f'${{can(regex("{rt._PREFIX_RE.pattern}", var.prefix))}}'
+    memory_rule = ROOT_VARIABLES["lambda_memory_mb"]["validation"][0]["condition"]
+    assert f"var.lambda_memory_mb >= {rt.LAMBDA_MIN_MEMORY_MB}" in memory_rule
+    prefix_rule = ROOT_VARIABLES["prefix"]["validation"][0]["condition"]
+    assert prefix_rule == f'${{can(regex("{rt._PREFIX_RE.pattern}", var.prefix))}}'
 
 
 def test_module_defaults_equal_runtime_defaults():
@@ -78,7 +80,8 @@ def test_module_defaults_equal_runtime_defaults():
     assert f"var.memory_mb >= {rt.LAMBDA_MIN_MEMORY_MB}" in orchestrator["memory_mb"]["validation"][0]["condition"]
     orchestrator_locals = dir_locals(TERRAFORM / "modules/orchestrator")
     assert orchestrator_locals["timeout_seconds"] == rt.LAMBDA_TIMEOUT_SECONDS
-    assert render(orchestrator_locals["log_group_name"], {"var.function_name": Names().lambda_function}) == Names().lambda_log_group
+    log_group = render(orchestrator_locals["log_group_name"], {"var.function_name": Names().lambda_function})
+    assert log_group == Names().lambda_log_group
 
     schedule = dir_blocks(TERRAFORM / "modules/schedule", "variable")
     assert _default(schedule, "schedule_expression") == rt.SCHEDULE_EXPRESSION

@@ -86,7 +86,6 @@ def test_root_readme_documents_deploy_and_from_terraform():
 
 @pytest.mark.parametrize("root", [*ROOTS, *MODULES], ids=lambda p: _rel(p) or "root")
 def test_only_the_hashicorp_aws_provider(root: Path):
-    versions = blocks(root / "versions.tf", "terraform")
     (tf,) = load_tf(root / "versions.tf")["terraform"]
     providers: dict = {}
     for entry in as_list(tf.get("required_providers")):
@@ -94,7 +93,6 @@ def test_only_the_hashicorp_aws_provider(root: Path):
     assert set(providers) == {"aws"}, f"{_rel(root)}: only hashicorp/aws is allowed, found {sorted(providers)}"
     assert providers["aws"]["source"] == "hashicorp/aws"
     assert providers["aws"]["version"] == AWS_CONSTRAINT
-    assert versions is not None
 
 
 def test_no_archive_file_and_no_provider_blocks_in_modules():
