@@ -1,0 +1,140 @@
+"""Hash checks: bottles_hash.json exists, parses, follows the schema, matches the store, is fresh.
+
+The schema belongs to ``sync_runtime.index`` (``validate_index``); until that module lands, a
+local validator of the same contract is used (raises ``IndexInvalid`` naming the first bad field).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from sync_runtime.errors import IndexInvalid
+from sync_runtime.names import INDEX_KEY
+
+from ..findings import Finding, Status
+from ._base import CannotAsk, CheckOptions, call, error_code, finding, guarded, is_not_found
+
+AREA = "hash"
+STALE_DAYS = 8
+_ENTRY_FIELDS = {"name": str, "version": str, "rebuild": int, "tag": str, "sha256": str, "size": int, "key": str}
+
+
+def _local_validate(data) -> None:
+    if not isinstance(data, dict):
+        raise IndexInvalid("index: top level is not an object")
+    if data.get("schema_version") != 1:
+        raise IndexInvalid(f"schema_version: expected 1, got {data.get('schema_version')!r}")
+    if not isinstance(data.get("last_updated"), str):
+        raise IndexInvalid("last_updated: missing or not a string")
+    bottles = data.get("bottles")
+    if not isinstance(bottles, dict):
+        raise IndexInvalid("bottles: missing or not an object")
+    for filename, entry in bottles.items():
+        if not isinstance(entry, dict):
+            raise IndexInvalid(f"bottles[{filename!r}]: not an object")
+        for fld, typ in _ENTRY_FIELDS.items():
+            value = entry.get(fld)
+            if not isinstance(value, typ) or isinstance(value, bool):
+                raise IndexInvalid(f"bottles[{filename!r}].{fld}: missing or not {typ.__name__}")
+        sha = entry["sha256"]
+        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            raise IndexInvalid(f"bottles[{filename!r}].sha256: not 64 lowercase hex digits")
+
+
+def validate(data) -> None:
+    try:
+        from sync_runtime.index import validate_index  # type: ignore[import-not-found]
+    except ImportError:
+        validate_index = _local_validate
+    validate_index(data)
+
+
+def parse_time(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (TypeError, ValueError):
+        return None
+
+
+@guarded(AREA, "hash.index-missing")
+def check(ctx, opts: CheckOptions) -> list[Finding]:
+    dep = opts.dep(ctx)
+    s3 = dep.client("s3")
+    bucket = dep.bucket()
+    try:
+        body = call(s3.get_object, "s3 get-object", Bucket=bucket, Key=INDEX_KEY)["Body"].read()
+    except CannotAsk:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        if is_not_found(exc, "NoSuchKey", "NoSuchBucket"):
+            what = "the bucket does not exist" if error_code(exc) == "NoSuchBucket" else f"s3://{bucket}/{INDEX_KEY} is missing"
+            return [finding(AREA, "index-missing", Status.FAIL, f"no index: {what}", evidence=error_code(exc),
+                            fix="brewsync hash restore --version <id>  or  brewsync hash rebuild")]
+        raise
+    out = [finding(AREA, "index-missing", Status.OK, f"index present ({len(body)} bytes)")]
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        out.append(finding(AREA, "not-json", Status.FAIL, "the index is not JSON", evidence=str(exc)[:160],
+                           fix="brewsync hash restore --version <previous>  or  brewsync hash rebuild"))
+        return out
+    out.append(finding(AREA, "not-json", Status.OK, "the index is JSON"))
+    try:
+        validate(data)
+    except IndexInvalid as exc:
+        out.append(finding(AREA, "schema-invalid", Status.FAIL, "the index does not follow the schema",
+                           evidence=str(exc)[:200], fix="brewsync hash rebuild"))
+        return out
+    bottles = data["bottles"]
+    out.append(finding(AREA, "schema-invalid", Status.OK, f"schema valid, {len(bottles)} bottle(s)"))
+    out.append(_entries(s3, bucket, bottles, opts))
+    updated = parse_time(data.get("last_updated", ""))
+    now = opts.clock()
+    if updated is None or now - updated > timedelta(days=STALE_DAYS):
+        out.append(finding(AREA, "stale", Status.WARN, f"the index was not updated for more than {STALE_DAYS} days",
+                           evidence=f"last_updated={data.get('last_updated')}",
+                           fix="brewsync schedule status; brewsync trigger"))
+    else:
+        out.append(finding(AREA, "stale", Status.OK, f"updated {data['last_updated']}"))
+    return out
+
+
+def _entries(s3, bucket: str, bottles: dict, opts: CheckOptions) -> Finding:
+    items = sorted(bottles.items())
+    if not opts.full and len(items) > opts.sample:
+        items = random.Random(len(items)).sample(items, opts.sample)
+
+    def one(item):
+        filename, entry = item
+        try:
+            head = s3.head_object(Bucket=bucket, Key=entry["key"])
+        except Exception as exc:  # noqa: BLE001
+            if is_not_found(exc, "NoSuchKey"):
+                return f"{filename}: object {entry['key']} missing"
+            raise
+        got = (head.get("Metadata") or {}).get("sha256")
+        if got != entry["sha256"]:
+            return f"{filename}: stored sha256 {str(got)[:12]}… ≠ index {entry['sha256'][:12]}…"
+        if head.get("ContentLength") not in (None, entry["size"]):
+            return f"{filename}: size {head.get('ContentLength')} ≠ index {entry['size']}"
+        return None
+
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            problems = [p for p in pool.map(one, items) if p]
+    except Exception as exc:  # noqa: BLE001
+        from ._base import as_cannot_ask
+
+        cannot = as_cannot_ask(exc, "s3 head-object")
+        if cannot:
+            raise cannot from exc
+        raise
+    scope = "all" if opts.full or len(bottles) <= opts.sample else f"a sample of {len(items)} of {len(bottles)}"
+    if problems:
+        return finding(AREA, "entry-mismatch", Status.FAIL,
+                       f"{len(problems)} index entr{'y' if len(problems) == 1 else 'ies'} without a matching object ({scope} checked)",
+                       evidence="; ".join(problems[:3]), fix="brewsync hash rebuild")
+    return finding(AREA, "entry-mismatch", Status.OK, f"entries match the store ({scope} checked)")
