@@ -75,12 +75,14 @@ def check(ctx, opts: CheckOptions) -> list[Finding]:
     return out
 
 
-def _routes(dep, vpc: str, nat_ids: set[str]) -> Finding:
+def _routes(dep, vpc: str, nat_ids: set[str]) -> Finding | None:
+    if not nat_ids:
+        return None  # network.nat-missing says it: no route can be right without a NAT
     bad = []
     for subnet, table in route_tables_of(dep, vpc, task_subnets(dep)).items():
         default = [r for r in table.get("Routes", []) if r.get("DestinationCidrBlock") == "0.0.0.0/0"
                    and r.get("State", "active") == "active"]
-        if not any(r.get("NatGatewayId") in nat_ids or (not nat_ids and r.get("NatGatewayId")) for r in default):
+        if not any(r.get("NatGatewayId") in nat_ids for r in default):
             bad.append(f"{table['RouteTableId']} ({subnet}): "
                        + ("no 0.0.0.0/0 route" if not default else "0.0.0.0/0 not via an available NAT"))
     if bad:
