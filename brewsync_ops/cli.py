@@ -114,5 +114,9 @@ def _register() -> None:
 
     sync_commands.register(app)
 
+    from .commands import doctor as doctor_commands
+
+    doctor_commands.register(app)
+
 
 _register()

@@ -71,3 +71,57 @@ def table(title: str | None, columns: Iterable[str], rows: Iterable[Iterable[Any
     for row in rows:
         t.add_row(*[redact(str(c)) if c is not None else "" for c in row])
     return t
+
+
+# ---- findings (doctor and the per-area commands) ---------------------------------------------
+
+def verdict(findings) -> str:
+    """One line: healthy, or how many findings of each kind."""
+    from collections import Counter
+
+    counts = Counter(f.status.value for f in findings)
+    problems = counts.get("fail", 0) + counts.get("warn", 0)
+    unknown = counts.get("unknown", 0)
+    tail = f"; {unknown} could not be checked" if unknown else ""
+    if not problems:
+        return f"healthy: {counts.get('ok', 0)} checks passed{tail}"
+    return (f"{problems} finding(s) to act on: {counts.get('fail', 0)} fail, {counts.get('warn', 0)} warn, "
+            f"{counts.get('ok', 0)} ok{tail}")
+
+
+def findings_table(findings, title: str | None = None, *, show_ok: bool = True):
+    """One rich table grouped by area: status, finding, evidence, fix, runbook."""
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", show_lines=False)
+    for col in ("area", "status", "finding", "evidence", "fix", "runbook"):
+        t.add_column(col, overflow="fold")
+    last_area = None
+    for f in findings:
+        if not show_ok and f.status.value == "ok":
+            continue
+        if last_area is not None and f.area != last_area:
+            t.add_section()
+        style = STATUS_STYLE.get(f.status.value, "")
+        t.add_row(f.area if f.area != last_area else "", f"[{style}]{f.status.value}[/]",
+                  redact(f"{f.id}: {f.summary}"), redact(f.evidence or ""), redact(f.fix or ""), f.runbook or "")
+        last_area = f.area
+    return t
+
+
+def findings_data(findings, **extra) -> dict:
+    data = {"findings": [f.to_dict() for f in findings], "verdict": verdict(findings),
+            "healthy": not any(f.status.is_problem for f in findings)}
+    data.update(extra)
+    return data
+
+
+def emit_findings(findings, *, as_json: bool = False, query: str | None = None, title: str | None = None,
+                  **extra) -> None:
+    """Findings on stdout: stable JSON (``--json``/``--query``) or a table plus the verdict line."""
+    if as_json or query:
+        emit_json(findings_data(findings, **extra), query)
+        return
+    console = stdout_console()
+    console.print(findings_table(findings, title))
+    console.print(verdict(findings))
