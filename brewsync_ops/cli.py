@@ -118,5 +118,17 @@ def _register() -> None:
 
     doctor_commands.register(app)
 
+    from .commands import ecs as ecs_commands
+    from .commands import lambda_ as lambda_commands
+    from .commands import network as network_commands
+    from .commands import perf as perf_commands
+    from .commands import s3 as s3_commands
+    from .commands import schedule as schedule_commands
+    from .commands import slack as slack_commands
+
+    for module in (schedule_commands, lambda_commands, ecs_commands, s3_commands, slack_commands,
+                   network_commands, perf_commands):
+        module.register(app)
+
 
 _register()

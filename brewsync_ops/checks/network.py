@@ -117,3 +117,95 @@ def _egress(dep) -> list[Finding]:
                            evidence=", ".join(missing or [g["GroupId"] for g in groups]),
                            fix="brewsync network allow-egress"))
     return out
+
+
+PROBE_SCRIPT = r'''
+import json, socket, ssl, time, urllib.request
+out = {}
+for name, url, headers in (
+        ("formula-index", "https://formulae.brew.sh/api/formula.json", {}),
+        ("ghcr-manifest", "https://ghcr.io/v2/homebrew/core/wget/manifests/latest",
+         {"Authorization": "Bearer QQ==", "Accept": "application/vnd.oci.image.index.v1+json"})):
+    host = url.split("/")[2]
+    r = {}
+    t = time.time()
+    try:
+        r["dns"] = socket.getaddrinfo(host, 443)[0][4][0]
+    except Exception as e:
+        r["dns_error"] = str(e)
+    try:
+        with socket.create_connection((host, 443), timeout=10) as s:
+            with ssl.create_default_context().wrap_socket(s, server_hostname=host) as tls:
+                r["tls"] = tls.version()
+    except Exception as e:
+        r["tls_error"] = str(e)
+    try:
+        req = urllib.request.Request(url, method="HEAD", headers=headers)
+        r["http"] = urllib.request.urlopen(req, timeout=15).status
+    except urllib.error.HTTPError as e:
+        r["http"] = e.code
+    except Exception as e:
+        r["http_error"] = str(e)
+    r["seconds"] = round(time.time() - t, 2)
+    out[name] = r
+print("BREWSYNC_PROBE " + json.dumps(out))
+'''
+
+
+def run_probe(dep, timeout: int = 120) -> list[Finding]:
+    """A one-off Fargate task of the worker image that tries DNS, TLS and HTTP from inside the VPC.
+    Where the endpoint cannot run tasks (or they never report), the result is *unknown*."""
+    import json
+    import time
+
+    from ._base import CannotAsk, attempt
+
+    def go() -> Finding:
+        ecs = dep.client("ecs")
+        subnets, groups = dep.subnets(), dep.security_groups()
+        if not subnets or not groups:
+            return finding(AREA, "probe", Status.UNKNOWN, "no task subnets/security groups configured to probe from")
+        resp = call(ecs.run_task, "ecs run-task", cluster=dep.cluster(), taskDefinition=dep.task_definition(),
+                    launchType="FARGATE", startedBy="brewsync-probe",
+                    networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": groups,
+                                                                  "assignPublicIp": "DISABLED"}},
+                    overrides={"containerOverrides": [{"name": dep.names.container_name,
+                                                       "command": ["python", "-c", PROBE_SCRIPT]}]})
+        if not resp.get("tasks"):
+            return finding(AREA, "probe", Status.FAIL, "the probe task did not start",
+                           evidence=str(resp.get("failures"))[:200], fix="brewsync ecs capacity")
+        arn = resp["tasks"][0]["taskArn"]
+        task_id = arn.rsplit("/", 1)[-1]
+        stream = f"worker/{dep.names.container_name}/{task_id}"
+        logs = dep.client("logs")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                events = logs.get_log_events(logGroupName=dep.names.ecs_log_group, logStreamName=stream).get("events", [])
+            except Exception:  # noqa: BLE001 - stream not there yet
+                events = []
+            for e in events:
+                if e["message"].startswith("BREWSYNC_PROBE "):
+                    result = json.loads(e["message"].split(" ", 1)[1])
+                    bad = {k: v for k, v in result.items() if any(x.endswith("_error") for x in v)
+                           or not 200 <= int(v.get("http", 0)) < 400}
+                    return finding(AREA, "probe", Status.FAIL if bad else Status.OK,
+                                   "the worker cannot reach " + ", ".join(bad) if bad
+                                   else "DNS, TLS and HTTP work from inside the VPC",
+                                   evidence=json.dumps(result)[:300], fix="brewsync network check")
+            task = call(ecs.describe_tasks, "ecs describe-tasks", cluster=dep.cluster(), tasks=[arn])["tasks"]
+            if task and task[0].get("lastStatus") == "STOPPED" and not events:
+                break
+            time.sleep(min(2.0, max(0.1, timeout / 20)))
+        try:
+            ecs.stop_task(cluster=dep.cluster(), task=arn, reason="brewsync probe finished")
+        except Exception:  # noqa: BLE001
+            pass
+        return finding(AREA, "probe", Status.UNKNOWN,
+                       "the probe task reported nothing (this endpoint may not run containers)",
+                       evidence=f"no BREWSYNC_PROBE line in {dep.names.ecs_log_group}/{stream} within {timeout} s")
+
+    try:
+        return attempt(AREA, "probe", go)
+    except CannotAsk as exc:  # pragma: no cover - attempt already converts
+        return [finding(AREA, "probe", Status.UNKNOWN, exc.reason)]
