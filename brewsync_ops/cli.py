@@ -130,5 +130,9 @@ def _register() -> None:
                    network_commands, perf_commands):
         module.register(app)
 
+    from .commands import dev as dev_commands
+
+    dev_commands.register(app)
+
 
 _register()
