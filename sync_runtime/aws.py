@@ -28,7 +28,7 @@ class AwsClients:
         self._session = boto3_session
         self._max_attempts = max_attempts
         self._clients: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     @property
     def session(self) -> Any:

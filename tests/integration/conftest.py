@@ -1,0 +1,53 @@
+"""Integration fixtures: the local Homebrew-like registry, an S3 bucket on the moto server,
+and helpers to run a sync through the real engine or the CLI."""
+
+from __future__ import annotations
+
+import uuid
+
+import boto3
+import pytest
+
+from brewsync_ops.devstack.fixtures import generate_catalog
+from brewsync_ops.devstack.registry import LocalRegistry
+from sync_runtime.aws import AwsClients
+from sync_runtime.engine import SyncEngine, SyncOptions
+from sync_runtime.homebrew import HomebrewClient
+from sync_runtime.stores import S3Store
+
+TAGS = ("arm64_sonoma", "arm64_ventura", "monterey")
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return generate_catalog(count=24, seed=7)
+
+
+@pytest.fixture
+def registry(catalog):
+    with LocalRegistry(catalog) as reg:
+        yield reg
+
+
+@pytest.fixture
+def aws(moto_server):
+    return AwsClients(endpoint_url=moto_server, region="us-east-1")
+
+
+@pytest.fixture
+def bucket(aws):
+    name = f"mirror-{uuid.uuid4().hex[:10]}"
+    aws.client("s3").create_bucket(Bucket=name)
+    aws.client("s3").put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    return name
+
+
+@pytest.fixture
+def s3_store(aws, bucket):
+    return S3Store(bucket, "", aws)
+
+
+def make_engine(registry, store, **opts):
+    options = SyncOptions(**{"tags": TAGS, "concurrency": 4, "retry_pause": 0.01, **opts})
+    client = HomebrewClient(registry.api_url, backoff=0.01, retries=3)
+    return SyncEngine(client, store, options)
