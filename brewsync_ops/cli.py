@@ -73,7 +73,7 @@ class BrewsyncGroup(TyperGroup):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, typer.Exit, typer.Abort):
             raise
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the one handler
             obj = ctx.obj if isinstance(ctx.obj, AppContext) else None
@@ -110,9 +110,11 @@ def main(
 
 
 def _register() -> None:
+    from .commands import demo as demo_commands
     from .commands import sync as sync_commands
 
     sync_commands.register(app)
+    demo_commands.register(app)
 
     from .commands import doctor as doctor_commands
 
