@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import threading
 import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -77,22 +78,37 @@ class StackInfo:
         }
 
 
+_FACTORIES: dict[tuple[str, str], Any] = {}
+_FACTORY_LOCK = threading.Lock()
+
+
 def clients(endpoint: str, region: str = DEFAULT_REGION):
-    """A boto3 client factory bound to the moto server (no retries: moto answers at once)."""
+    """A boto3 client factory bound to the moto server (no retries: moto answers at once).
+    Factories and their clients are kept per (endpoint, region): creating clients is the
+    expensive part of provisioning."""
+    with _FACTORY_LOCK:
+        if (endpoint, region) in _FACTORIES:
+            return _FACTORIES[(endpoint, region)]
     import boto3
     from botocore.config import Config
 
+    from brewsync_ops.checks._base import share_loader
+
     session = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
                                     region_name=region)
+    share_loader(session)
     config = Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=32)
     cache: dict[str, Any] = {}
+    lock = threading.Lock()
 
     def client(service: str):
-        if service not in cache:
-            cache[service] = session.client(service, endpoint_url=endpoint, config=config)
-        return cache[service]
+        with lock:
+            if service not in cache:
+                cache[service] = session.client(service, endpoint_url=endpoint, config=config)
+            return cache[service]
 
-    return client
+    with _FACTORY_LOCK:
+        return _FACTORIES.setdefault((endpoint, region), client)
 
 
 def reset_moto(endpoint: str) -> None:
