@@ -125,3 +125,17 @@ def emit_findings(findings, *, as_json: bool = False, query: str | None = None, 
     console = stdout_console()
     console.print(findings_table(findings, title))
     console.print(verdict(findings))
+
+
+def check_query(query: str | None) -> None:
+    """Validate a --query before doing any work; the error is one line (jmespath's own is three)."""
+    if not query:
+        return
+    import jmespath
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        jmespath.compile(query)
+    except JMESPathError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"--query {query!r} is not a valid JMESPath expression: {first}") from None

@@ -78,8 +78,9 @@ def run_checks(ctx: typer.Context, areas: list[str], *, as_json: bool, query: st
                title: str | None = None, **options) -> None:
     """Run the checks of ``areas``, render them, exit 1 when there is anything to act on."""
     from ..checks import CheckOptions, run_all
-    from ..render import emit_findings
+    from ..render import check_query, emit_findings
 
+    check_query(query)
     dep = deployment(ctx)
     preflight(dep)
     opts = CheckOptions(deployment=dep, **options)
@@ -99,8 +100,9 @@ def finish(findings) -> None:
 
 def done(message: str, *, as_json: bool = False, query: str | None = None, **data) -> None:
     """Report a completed action: a line on stdout, or JSON."""
-    from ..render import emit_json
+    from ..render import check_query, emit_json
 
+    check_query(query)
     if as_json or query:
         emit_json({"result": message, **data}, query)
     else:

@@ -27,8 +27,9 @@ def doctor(
 ) -> None:
     """Run every check concurrently; exit 0 healthy, 1 findings, 2 usage, 4 no AWS access."""
     from ..checks import CheckOptions, Deployment, apply_fix, fixable, run_all
-    from ..render import emit_findings, stderr_console
+    from ..render import check_query, emit_findings, stderr_console
 
+    check_query(query)
     areas = parse_areas(only)
     actx = app_context(ctx)
     dep = deployment(ctx)
