@@ -161,9 +161,9 @@ class Deployment:
         return value
 
     def client(self, service: str) -> Any:
-        """A client per service, cached for this run. Built here rather than through
-        ``ctx.client`` so that many threads can create clients at once (see the report on
-        ``AwsClients.client`` re-entering its own lock)."""
+        """A client per service, cached for this run, from the context's session: the checks'
+        own retry setting (AWS_MAX_ATTEMPTS, default 3) and short timeouts, and the botocore
+        loader shared process-wide (see share_loader)."""
         with self._client_lock:
             cached = self._clients.get(service)
         if cached is not None:

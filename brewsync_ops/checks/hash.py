@@ -1,7 +1,7 @@
 """Hash checks: bottles_hash.json exists, parses, follows the schema, matches the store, is fresh.
 
-The schema belongs to ``sync_runtime.index`` (``validate_index``); until that module lands, a
-local validator of the same contract is used (raises ``IndexInvalid`` naming the first bad field).
+The schema belongs to ``sync_runtime.index`` (``validate_index``): the check and the runtime
+cannot disagree about what a valid index is.
 """
 
 from __future__ import annotations
@@ -19,36 +19,12 @@ from ._base import CannotAsk, CheckOptions, call, error_code, finding, guarded, 
 
 AREA = "hash"
 STALE_DAYS = 8
-_ENTRY_FIELDS = {"name": str, "version": str, "rebuild": int, "tag": str, "sha256": str, "size": int, "key": str}
-
-
-def _local_validate(data) -> None:
-    if not isinstance(data, dict):
-        raise IndexInvalid("index: top level is not an object")
-    if data.get("schema_version") != 1:
-        raise IndexInvalid(f"schema_version: expected 1, got {data.get('schema_version')!r}")
-    if not isinstance(data.get("last_updated"), str):
-        raise IndexInvalid("last_updated: missing or not a string")
-    bottles = data.get("bottles")
-    if not isinstance(bottles, dict):
-        raise IndexInvalid("bottles: missing or not an object")
-    for filename, entry in bottles.items():
-        if not isinstance(entry, dict):
-            raise IndexInvalid(f"bottles[{filename!r}]: not an object")
-        for fld, typ in _ENTRY_FIELDS.items():
-            value = entry.get(fld)
-            if not isinstance(value, typ) or isinstance(value, bool):
-                raise IndexInvalid(f"bottles[{filename!r}].{fld}: missing or not {typ.__name__}")
-        sha = entry["sha256"]
-        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-            raise IndexInvalid(f"bottles[{filename!r}].sha256: not 64 lowercase hex digits")
 
 
 def validate(data) -> None:
-    try:
-        from sync_runtime.index import validate_index  # type: ignore[import-not-found]
-    except ImportError:
-        validate_index = _local_validate
+    """The runtime's own schema check (raises IndexInvalid naming the first bad field)."""
+    from sync_runtime.index import validate_index
+
     validate_index(data)
 
 
@@ -82,6 +58,13 @@ def check(ctx, opts: CheckOptions) -> list[Finding]:
                            fix="brewsync hash restore --version <previous>  or  brewsync hash rebuild"))
         return out
     out.append(finding(AREA, "not-json", Status.OK, "the index is JSON"))
+    from sync_runtime.index import is_legacy
+
+    if is_legacy(data):
+        out.append(finding(AREA, "schema-invalid", Status.WARN, "the index is in the legacy format",
+                           evidence="entries like name-version-tag with download_date/file_size",
+                           fix="brewsync hash rebuild"))
+        return out
     try:
         validate(data)
     except IndexInvalid as exc:
