@@ -10,7 +10,7 @@ under a second), no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .bottle import Bottle
 from .index import Entry, Index
@@ -58,10 +58,11 @@ def make_plan(desired: Iterable[Bottle], index: Index | None, sizes: Mapping[str
             plan.unchanged.append(b)
             continue
         if sizes and b.size is None and b.sha256 in sizes:
-            b = Bottle(b.name, b.pkg_version, b.rebuild, b.tag, b.sha256, b.url, sizes[b.sha256])
+            b = replace(b, size=sizes[b.sha256])
         plan.new.append(Item(b, "changed" if have is not None else "new"))
     for key, entry in bottles.items():
         if key not in desired_keys and (scope is None or entry.name in scope):
             plan.stale.append(entry)
-    plan.new.sort(key=lambda i: (-(i.bottle.size or 0), i.bottle.index_key))
+    # Largest first (the long transfers start early); name+tag is unique within one plan.
+    plan.new.sort(key=lambda i: (-(i.bottle.size or 0), i.bottle.name, i.bottle.tag))
     return plan

@@ -68,20 +68,26 @@ class HashingReader:
         self.count = 0
         self._on_bytes = on_bytes
 
-    def _pull(self) -> None:
+    def _next(self) -> bytes | None:
+        """The next source chunk, hashed and counted; None (after verifying) at the end."""
         try:
             chunk = next(self._it)
         except StopIteration:
             self._eof = True
             self.verify()
-            return
+            return None
         self._hash.update(chunk)
         self.count += len(chunk)
         if self._size is not None and self.count > self._size:
             raise DigestMismatch(f"body is longer than the expected {self._size} bytes")
         if self._on_bytes:
             self._on_bytes(len(chunk))
-        self._buf += chunk
+        return chunk
+
+    def _pull(self) -> None:
+        chunk = self._next()
+        if chunk is not None:
+            self._buf += chunk
 
     def verify(self) -> None:
         if self._size is not None and self.count != self._size:
@@ -102,11 +108,14 @@ class HashingReader:
         return out
 
     def __iter__(self) -> Iterator[bytes]:
-        while True:
-            data = self.read(CHUNK)
-            if not data:
-                return
-            yield data
+        """The source chunks themselves, hashed on the way (no re-buffering, no copies);
+        the check runs when the source ends, before the consumer sees the end."""
+        if self._buf:
+            yield self.read(-1)
+        while not self._eof:
+            chunk = self._next()
+            if chunk is not None:
+                yield chunk
 
 
 class Store(ABC):

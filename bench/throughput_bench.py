@@ -1,0 +1,99 @@
+"""Throughput of a local sync vs plain parallel `curl` of the same blobs, and vs a sequential
+one-at-a-time loop like the public mirror scripts use. All three write the files to disk.
+
+    python bench/throughput_bench.py [--count 40] [--concurrency 8]
+Target (issue 2): brewsync ≥ 0.8× parallel curl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import append  # noqa: E402
+from sync_runtime.formula_index import parse_formula_json, select_bottles  # noqa: E402
+from sync_runtime.names import DEFAULT_TAGS  # noqa: E402
+
+
+def start_registry(args) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "serve_registry.py"), "--count", str(args.count),
+                             "--min-size", str(args.min_size), "--max-size", str(args.max_size)],
+                            stdout=subprocess.PIPE, text=True)
+    info = json.loads(proc.stdout.readline())
+    return proc, info["api_url"]
+
+
+def blob_urls(api_url: str) -> list[tuple[str, str]]:
+    formulae = parse_formula_json(requests.get(api_url + "/formula.json", timeout=30).content)
+    bottles = select_bottles(formulae, DEFAULT_TAGS).bottles
+    unique = {b.sha256: b.url for b in bottles}  # the sync stores a shared blob once, too
+    return sorted(unique.items())
+
+
+def curl_all(urls, dest: Path, parallel: int) -> float:
+    lines = "".join(f'url = "{u}"\noutput = "{dest}/{sha}"\n' for sha, u in urls)
+    config = dest / "curl.cfg"
+    config.write_text(lines)
+    t0 = time.perf_counter()
+    cmd = ["curl", "-sS", "-f", "-L", "-H", "Authorization: Bearer QQ==", "-K", str(config)]
+    if parallel > 1:
+        cmd[1:1] = ["--parallel", "--parallel-max", str(parallel)]
+    subprocess.run(cmd, check=True)
+    return time.perf_counter() - t0
+
+
+def brewsync_sync(api_url: str, dest: Path, concurrency: int) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "brewsync_ops", "sync", "--to", str(dest), "--api-url", api_url,
+                    "--layout", "artifact", "--concurrency", str(concurrency), "--json"],
+                   check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--count", type=int, default=40)
+    p.add_argument("--min-size", type=int, default=500_000)
+    p.add_argument("--max-size", type=int, default=8_000_000)
+    p.add_argument("--concurrency", type=int, default=8)
+    args = p.parse_args()
+    proc, api_url = start_registry(args)
+    try:
+        urls = blob_urls(api_url)
+        results = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            for label, fn in (("curl --parallel", lambda d: curl_all(urls, d, args.concurrency)),
+                              ("brewsync sync", lambda d: brewsync_sync(api_url, d, args.concurrency)),
+                              ("sequential curl loop", lambda d: curl_all(urls, d, 1))):
+                d = tmp / label.replace(" ", "_")
+                d.mkdir()
+                seconds = fn(d)
+                nbytes = sum(f.stat().st_size for f in d.rglob("*") if f.is_file() and f.name != "curl.cfg" and ".brewsync" not in f.parts and f.name != "bottles_hash.json" and "api" not in f.parts and "/manifests/" not in str(f))
+                results[label] = (seconds, nbytes)
+                shutil.rmtree(d)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    base = results["curl --parallel"][0]
+    rows = [f"{len(urls)} blobs, concurrency {args.concurrency}, written to local disk "
+            "(brewsync also hashes, fsyncs, renames and writes the index).", "",
+            "| method | seconds | MB | MB/s | vs parallel curl |", "| --- | --- | --- | --- | --- |"]
+    for label, (seconds, nbytes) in results.items():
+        rows.append(f"| {label} | {seconds:.2f} | {nbytes / 1e6:.0f} | {nbytes / 1e6 / seconds:.0f} | {base / seconds:.2f}× |")
+    append("sync throughput vs curl", "python bench/throughput_bench.py", rows)
+
+
+if __name__ == "__main__":
+    main()
