@@ -109,6 +109,7 @@ def test_action_commands_round_trip(stack):
     assert run("lambda", "metrics", "--json", env=env).exit_code == 0
     assert run("ecs", "capacity", "--json", env=env).exit_code == 0
     assert run("ecs", "tasks", "--json", env=env).exit_code == 0
+    assert run("slack", "test", "--via-lambda", env=env).exit_code == 0
     policy = run("s3", "policy", "--json", "--query", "roles", env=env)
     assert policy.exit_code == 0 and all(all(v.values()) for v in json.loads(policy.stdout).values())
 
