@@ -229,6 +229,6 @@ def put_json(store, key: str, data: dict, *, create_only: bool = False) -> bool:
 
 def present_results(store, run_id: str, shard_count: int) -> set[int]:
     """Which shards have written their result file."""
-    prefix = f"{run_prefix(run_id)}/results/"
-    wanted = {f"{prefix}shard-{n}.json": n for n in range(shard_count)}
+    prefix = f"{run_prefix(run_id)}/results/shard-"  # no trailing '/': keys are checked
+    wanted = {f"{prefix}{n}.json": n for n in range(shard_count)}
     return {wanted[o.key] for o in store.list(prefix) if o.key in wanted}

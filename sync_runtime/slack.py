@@ -195,7 +195,10 @@ class Notifier:
                 self._http = requests.Session()
             resp = self._http.post(url, json=message, timeout=self.timeout)
         except Exception as exc:  # noqa: BLE001 - a Slack problem never fails the sync
-            self.problem = redact(f"{type(exc).__name__}: {exc}", [url])
+            from urllib.parse import urlsplit
+
+            # requests names only the path in some errors: mask that too.
+            self.problem = redact(f"{type(exc).__name__}: {exc}", [url, urlsplit(url).path])
             log.warning("Slack message not delivered: %s (see %s)", self.problem, RUNBOOK_SLACK)
             return False
         if not 200 <= resp.status_code < 300:
