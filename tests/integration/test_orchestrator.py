@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from brewsync_ops.devstack.fixtures import generate_catalog
+from brewsync_ops.devstack.registry import LocalRegistry
 from brewsync_ops.devstack.webhook import WebhookReceiver
 from sync_runtime import orchestrator, worker
 from sync_runtime.aws import AwsClients
 from sync_runtime.config import RuntimeConfig
 from sync_runtime.errors import ConfigError
+from sync_runtime.homebrew import HomebrewClient
 from sync_runtime.names import INDEX_KEY, Names
 
 from .conftest import TAGS
@@ -73,10 +76,37 @@ def network(moto_server):
     return {"subnet": subnet, "sg": sg}
 
 
+@pytest.fixture(scope="module")
+def catalog():
+    """Smaller than the shared one: these tests run many whole syncs."""
+    return generate_catalog(count=12, seed=11)
+
+
+@pytest.fixture(scope="module")
+def _registry(catalog):
+    with LocalRegistry(catalog) as reg:  # one per module, faults cleared per test
+        yield reg
+
+
 @pytest.fixture
-def receiver():
-    with WebhookReceiver() as rec:
+def registry(_registry):
+    _registry.clear_faults()
+    _registry.reset_stats()
+    yield _registry
+    _registry.clear_faults()
+
+
+@pytest.fixture(scope="module")
+def _receiver():
+    with WebhookReceiver() as rec:  # one per module: stopping one costs ~0.5 s
         yield rec
+
+
+@pytest.fixture
+def receiver(_receiver):
+    _receiver.reset()
+    _receiver.clear()
+    yield _receiver
 
 
 @pytest.fixture
@@ -362,8 +392,11 @@ def test_missing_secret_logs_and_the_sync_still_completes(env, aws, bucket, cata
 def test_a_broken_webhook_is_logged_and_never_fails_the_sync(how, env, aws, bucket, catalog, receiver, capsys):
     if how == "404":
         receiver.set_status(404)
-    else:
-        receiver.stop()  # nothing listens on that port any more
+    else:  # nothing listens there
+        from tests.conftest import free_port
+
+        unreachable = f"http://127.0.0.1:{free_port()}{receiver.path}"
+        aws.client("secretsmanager").put_secret_value(SecretId=env["SLACK_SECRET_ID"], SecretString=unreachable)
     result = orchestrator.handler(event("schedule_source"), FakeContext())
     assert result["status"] == "completed" and result["copied"] == len(expected_bottles(catalog))
     assert set(read(aws, bucket, INDEX_KEY)["bottles"]) == set(expected_bottles(catalog))
@@ -374,9 +407,11 @@ def test_a_broken_webhook_is_logged_and_never_fails_the_sync(how, env, aws, buck
 
 
 def test_registry_down_fails_cleanly_with_the_bucket_unchanged(env, aws, bucket, registry, receiver):
-    registry.stop()
+    registry.set_fault("5xx")  # every request answers 503
+    client = HomebrewClient(registry.api_url, retries=1, backoff=0.01)
+    orch = orchestrator.Orchestrator(RuntimeConfig.from_env(), aws=aws, client=client)
     with pytest.raises(orchestrator.SyncFailed) as err:
-        orchestrator.handler(event("scheduled"), FakeContext())
+        orch.handle(orchestrator.parse_event(event("scheduled")), FakeContext())
     assert "Traceback" not in str(err.value)
     assert keys(aws, bucket) == set()
     assert "failed" in receiver.messages[-1]["text"] and "runbooks/recovery.md" in receiver.messages[-1]["text"]
