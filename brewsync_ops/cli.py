@@ -132,6 +132,7 @@ def _register() -> None:
                    network_commands, perf_commands):
         module.register(app)
 
+    from .commands import package as package_commands; package_commands.register(app)  # noqa: E702
     from .commands import dev as dev_commands
 
     dev_commands.register(app)
