@@ -146,3 +146,22 @@ def test_readme_starts_with_the_two_commands_ci_runs():
     assert commands[0].endswith("brewsync demo") and "pip install" in commands[0]
     assert "pytest" in commands[1] and "pip install" in commands[1]
     assert "sed -n 2p" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_sync_to_s3_through_endpoint_url_option(registry, moto_server):
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
+    s3.create_bucket(Bucket="cli-endpoint")
+    r = run("--endpoint-url", moto_server, "sync", "--to", "s3://cli-endpoint/mirror",
+            "--api-url", registry.api_url, "--formula", "wget", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["copied"] == 3
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="cli-endpoint")["Contents"]}
+    assert "mirror/bottles_hash.json" in keys
+    assert "mirror/bottles/wget-1.25.0_2.arm64_sonoma.bottle.1.tar.gz" in keys
+    # The same through the environment (AWS_ENDPOINT_URL + BREWSYNC_BUCKET), as `dev up` exports.
+    r = run("plan", "--api-url", registry.api_url, "--formula", "wget", "--json", "--query", "summary.unchanged",
+            env={"AWS_ENDPOINT_URL": moto_server, "BREWSYNC_BUCKET": "cli-endpoint"})
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout) == 0  # the bucket root holds no index: the mirror is under mirror/
