@@ -137,5 +137,14 @@ def _register() -> None:
 
     dev_commands.register(app)
 
+    from .commands import alarms as alarms_commands
+    from .commands import bundle as bundle_commands
+    from .commands import logs as logs_commands
+    from .commands import metrics as metrics_commands
+    from .commands import runbook as runbook_commands
+
+    for module in (logs_commands, alarms_commands, metrics_commands, bundle_commands, runbook_commands):
+        module.register(app)
+
 
 _register()

@@ -1,7 +1,8 @@
 """Monitoring checks: the runbook's alarms exist and notify the alert topic, which has subscribers.
 
-``alarm_specs`` is the one definition of those alarms: the dev stack creates them from it and the
-`--fix` remedy recreates a missing one from it (Terraform's monitoring module mirrors it).
+``alarm_specs`` is the one Python definition of those alarms, identical to what Terraform's
+monitoring module creates: the dev stack creates them from it, `brewsync alarms setup` and the
+`--fix` remedy (re)create them from it.
 """
 
 from __future__ import annotations
@@ -14,27 +15,80 @@ from ._base import CheckOptions, attempt, call, finding, guarded
 AREA = "monitoring"
 
 
+# Terraform's monitoring module (terraform/modules/monitoring/main.tf) with the root module's
+# defaults: the same names, metrics, statistics, periods, thresholds and descriptions. ECS
+# publishes no "task failed" metric: an EventBridge rule matches failed worker tasks and the
+# alarm counts its matches (AWS/Events MatchedEvents). tests/integration/test_alarms_cli.py
+# compares these specs with the Terraform source.
+DURATION_ALARM_PERCENT = 80
+STALE_AFTER_DAYS = 7
+STALE_METRIC = "SyncDuration"
+PERIOD_SECONDS = 300
+
+
+def ecs_failure_rule_name(names: Names) -> str:
+    """Terraform's ``local.extra_names.ecs_failure_rule``."""
+    return f"{names.prefix}-ecs-task-failed"
+
+
+def ecs_failure_rule_pattern(cluster_arn: str) -> dict:
+    """Stopped worker tasks of this cluster that failed to start or exited non-zero."""
+    return {
+        "source": ["aws.ecs"],
+        "detail-type": ["ECS Task State Change"],
+        "detail": {
+            "clusterArn": [cluster_arn],
+            "lastStatus": ["STOPPED"],
+            "$or": [
+                {"stopCode": ["TaskFailedToStart"]},
+                {"containers": {"exitCode": [{"anything-but": 0}]}},
+            ],
+        },
+    }
+
+
+def ecs_failure_target(topic_arn: str) -> dict:
+    """put_targets entry: the failure rule tells the alerts topic which task stopped and why."""
+    return {
+        "Id": "alerts-topic",
+        "Arn": topic_arn,
+        "InputTransformer": {
+            "InputPathsMap": {"task": "$.detail.taskArn", "group": "$.detail.group",
+                              "reason": "$.detail.stoppedReason"},
+            "InputTemplate": '"brewsync worker task <task> (<group>) stopped: <reason>. See runbooks/ecs.md."',
+        },
+    }
+
+
 def alarm_specs(names: Names, topic_arn: str) -> list[dict]:
-    """put_metric_alarm keyword arguments of every alarm of a deployment."""
+    """put_metric_alarm keyword arguments of every alarm of a deployment (as Terraform creates them)."""
     fn = [{"Name": "FunctionName", "Value": names.lambda_function}]
     common = {"AlarmActions": [topic_arn], "OKActions": [topic_arn], "ActionsEnabled": True}
+    duration_ms = LAMBDA_TIMEOUT_SECONDS * 1000 * DURATION_ALARM_PERCENT / 100
     return [
-        dict(AlarmName=names.alarm_lambda_errors, AlarmDescription="The orchestrator reported errors.",
-             Namespace="AWS/Lambda", MetricName="Errors", Dimensions=fn, Statistic="Sum", Period=3600,
+        dict(AlarmName=names.alarm_lambda_errors,
+             AlarmDescription="The orchestrator raised an error. See runbooks/lambda.md.",
+             Namespace="AWS/Lambda", MetricName="Errors", Dimensions=fn, Statistic="Sum", Period=PERIOD_SECONDS,
              EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
              TreatMissingData="notBreaching", **common),
-        dict(AlarmName=names.alarm_ecs_failures, AlarmDescription="An ECS shard failed.",
-             Namespace=METRICS_NAMESPACE, MetricName="ShardsFailed",
-             Dimensions=[{"Name": "Cluster", "Value": names.ecs_cluster}], Statistic="Sum", Period=3600,
-             EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
-             TreatMissingData="notBreaching", **common),
-        dict(AlarmName=names.alarm_lambda_duration, AlarmDescription="Orchestrator runs near its timeout.",
-             Namespace="AWS/Lambda", MetricName="Duration", Dimensions=fn, Statistic="Maximum", Period=3600,
-             EvaluationPeriods=1, Threshold=LAMBDA_TIMEOUT_SECONDS * 1000 * 0.8,
-             ComparisonOperator="GreaterThanThreshold", TreatMissingData="notBreaching", **common),
-        dict(AlarmName=names.alarm_stale_mirror, AlarmDescription="No successful sync for a week.",
-             Namespace=METRICS_NAMESPACE, MetricName="SyncSucceeded", Dimensions=[], Statistic="Sum",
-             Period=86400, EvaluationPeriods=7, DatapointsToAlarm=7, Threshold=1,
+        dict(AlarmName=names.alarm_ecs_failures,
+             AlarmDescription="A worker task failed to start or exited non-zero. See runbooks/ecs.md.",
+             Namespace="AWS/Events", MetricName="MatchedEvents",
+             Dimensions=[{"Name": "RuleName", "Value": ecs_failure_rule_name(names)}], Statistic="Sum",
+             Period=PERIOD_SECONDS, EvaluationPeriods=1, Threshold=1,
+             ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching", **common),
+        dict(AlarmName=names.alarm_lambda_duration,
+             AlarmDescription=(f"An orchestrator run came within {100 - DURATION_ALARM_PERCENT}% of its "
+                               f"{LAMBDA_TIMEOUT_SECONDS}s timeout: it should hand work to ECS sooner. "
+                               "See runbooks/lambda.md."),
+             Namespace="AWS/Lambda", MetricName="Duration", Dimensions=fn, Statistic="Maximum",
+             Period=PERIOD_SECONDS, EvaluationPeriods=1, Threshold=duration_ms,
+             ComparisonOperator="GreaterThanOrEqualToThreshold", TreatMissingData="notBreaching", **common),
+        dict(AlarmName=names.alarm_stale_mirror,
+             AlarmDescription=(f"No completed sync ({METRICS_NAMESPACE}/{STALE_METRIC}) for {STALE_AFTER_DAYS} "
+                               "days. See runbooks/schedule.md."),
+             Namespace=METRICS_NAMESPACE, MetricName=STALE_METRIC, Dimensions=[], Statistic="SampleCount",
+             Period=86400, EvaluationPeriods=STALE_AFTER_DAYS, DatapointsToAlarm=STALE_AFTER_DAYS, Threshold=1,
              ComparisonOperator="LessThanThreshold", TreatMissingData="breaching", **common),
     ]
 

@@ -1,0 +1,9 @@
+"""`brewsync runbook` (being written)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(root: typer.Typer) -> None:
+    pass
