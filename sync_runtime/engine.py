@@ -137,25 +137,46 @@ class SyncEngine:
         self.index_repo = IndexRepo(store)
         self.should_stop = should_stop  # the Lambda asks: "can I still finish this one?"
         self._manifests: dict[tuple[str, str], bytes] = {}
+        self._manifest_errors: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
         self._cache_formulae: tuple[bytes, str | None] | None = None
         self.remaining: list[Item] = []  # items not started because should_stop said so
 
     # ---------------------------------------------------------------- reading
     def load_formulae(self) -> list:
-        """The formula index, from the API with If-None-Match against the copy in the store."""
+        """The formula index, from the API with If-None-Match against the copy in the store.
+
+        A transient failure is retried; so is a body that does not parse (a corrupted
+        download looks the same as a malformed index), once, before refusing it as bad input.
+        """
         cached = self.store.head(FORMULA_CACHE_KEY)
         etag = (cached.metadata or {}).get(SOURCE_ETAG) if cached else None
-        fetched = self.client.fetch_formula_index(etag=etag)
-        if fetched.body is None:
-            got = self.store.get_bytes(FORMULA_CACHE_KEY)
-            if got is not None:
-                self.progress.message("formula index unchanged (304)")
-                return parse_formula_json(got[0])
-            fetched = self.client.fetch_formula_index()
-        formulae = parse_formula_json(fetched.body)  # refuse bad input before caching it
-        self._cache_formulae = (fetched.body, fetched.etag)
-        return formulae
+        parse_failures = 0
+        for attempt in range(self.options.attempts):
+            try:
+                fetched = self.client.fetch_formula_index(etag=etag)
+                if fetched.body is None:
+                    got = self.store.get_bytes(FORMULA_CACHE_KEY)
+                    if got is not None:
+                        self.progress.message("formula index unchanged (304)")
+                        return parse_formula_json(got[0])
+                    etag = None
+                    continue
+                try:
+                    formulae = parse_formula_json(fetched.body)  # refuse bad input before caching it
+                except InputError:
+                    parse_failures += 1
+                    if parse_failures >= 2 or attempt + 1 >= self.options.attempts:
+                        raise
+                    time.sleep(min(self.options.retry_pause, 0.2))
+                    continue
+                self._cache_formulae = (fetched.body, fetched.etag)
+                return formulae
+            except TransientError:
+                if attempt + 1 >= self.options.attempts:
+                    raise
+                time.sleep(self.options.retry_pause * (attempt + 1))
+        raise TransientError("could not fetch the formula index")
 
     def _store_formula_cache(self) -> None:
         pending = self._cache_formulae
@@ -167,25 +188,46 @@ class SyncEngine:
         return select_bottles(formulae, self.options.tags, self.options.formulae or None)
 
     def fetch_manifests(self, bottles: Iterable[Bottle], roots: dict[str, str]) -> dict[str, int]:
-        """Fetch one manifest per (image, manifest tag); return sha256 -> size."""
-        wanted: dict[tuple[str, str], str] = {}
+        """Fetch one manifest per (image, manifest tag); return sha256 -> size.
+
+        A manifest must parse and describe every bottle we want from it (a corrupted or
+        truncated one is retried, never stored). When one stays unavailable, its bottles fail
+        this run: brew clients need the manifest, and a later run then fetches it again. A 404
+        means the registry has none: its bottles are copied without one (with a warning).
+        """
+        wanted: dict[tuple[str, str], tuple[str, set[str]]] = {}
         for b in bottles:
             if b.formula_key not in self._manifests:
-                wanted.setdefault(b.formula_key, roots.get(b.name, ""))
-        sizes: dict[str, int] = {}
+                wanted.setdefault(b.formula_key, (roots.get(b.name, ""), set()))[1].add(b.sha256)
 
-        def one(key: tuple[str, str], root: str) -> None:
-            try:
-                raw = self.client.fetch_manifest(root, *key)
-            except (RegistryError, TransientError) as exc:
-                self.progress.message(f"manifest {key[0]}:{key[1]} unavailable: {exc}")
-                return
+        def one(key: tuple[str, str], root: str, shas: set[str]) -> None:
+            last: Exception | None = None
+            for attempt in range(self.options.attempts):
+                try:
+                    raw = self.client.fetch_manifest(root, *key)
+                    missing = shas - set(parse_manifest_sizes(raw))
+                    if not missing:
+                        with self._lock:
+                            self._manifests[key] = raw
+                        return
+                    last = TransientError(f"manifest does not describe sha256 {sorted(missing)[0][:12]}…")
+                except TransientError as exc:
+                    last = exc
+                except RegistryError as exc:
+                    if "HTTP 404" in str(exc):
+                        self.progress.message(f"warning: no manifest for {key[0]}:{key[1]} (HTTP 404)")
+                        return
+                    last = exc
+                    break
+                if attempt + 1 < self.options.attempts:
+                    time.sleep(self.options.retry_pause * (attempt + 1))
             with self._lock:
-                self._manifests[key] = raw
+                self._manifest_errors[key] = f"manifest {key[0]}:{key[1]} unavailable: {last}"
 
         if wanted:
             with ThreadPoolExecutor(max_workers=min(self.options.concurrency, 16)) as pool:
-                list(pool.map(lambda kv: one(*kv), wanted.items()))
+                list(pool.map(lambda kv: one(kv[0], *kv[1]), wanted.items()))
+        sizes: dict[str, int] = {}
         for raw in self._manifests.values():
             sizes.update(parse_manifest_sizes(raw))
         return sizes
@@ -282,6 +324,8 @@ class SyncEngine:
         layout = self.options.layout
         primary = bottle.bottle_key if layout == "bottle-domain" else bottle.blob_key
         t0 = time.monotonic()
+        if bottle.formula_key in self._manifest_errors:
+            return BottleResult(bottle, "failed", reason=self._manifest_errors[bottle.formula_key])
         self.progress.started(bottle)
         last: Exception | None = None
         for attempt in range(self.options.attempts):
