@@ -208,8 +208,10 @@ class Orchestrator:
     """One invocation. Clients are injected (tests) or built from the configuration."""
 
     def __init__(self, config: RuntimeConfig, *, aws=None, store=None, client: HomebrewClient | None = None,
-                 notifier: Notifier | None = None, wall: Callable[[], float] = time.time):
+                 notifier: Notifier | None = None, wall: Callable[[], float] = time.time,
+                 retry_pause: float = 1.0):
         self.config = config
+        self.retry_pause = retry_pause
         if aws is None and (store is None or notifier is None):
             from .aws import AwsClients
 
@@ -254,7 +256,8 @@ class Orchestrator:
         budget = TimeBudget(self._remaining_ms(context), reserve_s=cfg.reserve_seconds)
         client = self.client or HomebrewClient(cfg.api_url)
         options = SyncOptions(tags=cfg.tags, formulae=request.formulae, layout=cfg.layout,
-                              concurrency=cfg.concurrency, dry_run=request.dry_run)
+                              concurrency=cfg.concurrency, dry_run=request.dry_run,
+                              retry_pause=self.retry_pause)
         engine = _Engine(client, self.store, options, budget, run_id=run_id, should_stop=budget.should_stop)
         log.info("Run %s (%s) started%s%s", run_id, request.source,
                  ", dry run" if request.dry_run else "", ", rebuilding the index" if request.rebuild_hash else "")

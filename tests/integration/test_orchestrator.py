@@ -424,3 +424,19 @@ def test_worker_with_a_missing_shard_exits_1_and_says_why(env, aws, bucket, rece
     errors = [r["message"] for r in lines(capsys.readouterr().out) if r.get("level") == "ERROR"]
     assert any("runs/20261129T030000Z-abcdef/run.json does not exist" in e for e in errors)
     assert keys(aws, bucket) == set()
+
+
+def test_a_failing_bottle_gives_a_partial_failure_message_and_metric(env, aws, bucket, catalog, registry, receiver, capsys):
+    want = expected_bottles(catalog)
+    victim_fn, (victim_sha, _) = sorted(want.items())[2]
+    registry.set_fault("wrong_bytes", match=victim_sha)
+    orch = orchestrator.Orchestrator(RuntimeConfig.from_env(), aws=aws, retry_pause=0.01)
+    result = orch.handle(orchestrator.parse_event(event("schedule_source")), FakeContext())
+    assert result["status"] == "completed-with-failures" and result["failed"] == 1
+    assert victim_fn not in read(aws, bucket, INDEX_KEY)["bottles"]
+    report = read(aws, bucket, f"runs/{result['run_id']}/report.json")
+    assert [f["filename"] for f in report["failures"]] == [victim_fn] and "sha256 mismatch" in report["failures"][0]["reason"]
+    partial = receiver.messages[-1]
+    assert "partially failed" in partial["text"] and victim_fn in partial["text"]
+    assert "sha256 mismatch" in json.dumps(partial["blocks"])
+    assert emf(lines(capsys.readouterr().out))["BottlesFailed"] == 1

@@ -90,8 +90,13 @@ def test_notifier_reads_the_secret_once_and_sends(caplog):
 ])
 def test_notifier_failures_are_logged_never_raised_and_never_leak_the_url(sm, http, phrase, caplog):
     n = slack.Notifier("homebrew-sync/slack-webhook", secrets_client=sm, http=http)
-    with caplog.at_level(logging.WARNING, logger="brewsync.slack"):
-        assert n.send(slack.start_message("r", source="manual", new=1, plan_bytes=1, route="lambda")) is False
+    logger = logging.getLogger("brewsync.slack")
+    logger.addHandler(caplog.handler)  # direct: the runtime may have stopped propagation to root
+    try:
+        with caplog.at_level(logging.WARNING, logger="brewsync.slack"):
+            assert n.send(slack.start_message("r", source="manual", new=1, plan_bytes=1, route="lambda")) is False
+    finally:
+        logger.removeHandler(caplog.handler)
     assert phrase in n.problem and phrase in caplog.text
     assert "abcdefghijklmnop" not in caplog.text + n.problem
 
