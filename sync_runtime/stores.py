@@ -477,8 +477,11 @@ class S3Store(Store):
         self.s3.copy({"Bucket": self.bucket, "Key": self._k(src)}, self.bucket, self._k(dst))
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        if ".." in prefix.split("/") or prefix.startswith("/"):
+            raise InputError(f"refusing unsafe prefix {prefix!r}")
+        full = f"{self.prefix}/{prefix}" if self.prefix else prefix
         paginator = self.s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._k(prefix) if prefix else (self.prefix + "/" if self.prefix else "")):
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=full):
             for obj in page.get("Contents", []):
                 yield ObjectInfo(self._unk(obj["Key"]), obj["Size"], None, obj.get("ETag"),
                                  obj.get("LastModified"))

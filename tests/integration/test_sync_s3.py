@@ -128,3 +128,19 @@ def test_concurrent_index_writers_lose_nothing(s3_store):
     [t.join() for t in threads]
     index, _ = repo_a.load()
     assert isinstance(index, Index) and len(index.bottles) == 30
+
+
+def test_store_prefix_keys_and_listing(aws, bucket):
+    from sync_runtime.errors import InputError
+    from sync_runtime.stores import S3Store
+
+    store = S3Store(bucket, "mirror/", aws)
+    store.put_bytes("v2/homebrew/core/a/blobs/sha256:" + "1" * 64, b"x")
+    store.put_bytes("bottles/a-1.all.bottle.tar.gz", b"y")
+    assert [o.key for o in store.list("v2/")] == ["v2/homebrew/core/a/blobs/sha256:" + "1" * 64]
+    assert len(list(store.list())) == 2
+    raw = aws.client("s3").list_objects_v2(Bucket=bucket)["Contents"]
+    assert all(o["Key"].startswith("mirror/") for o in raw)
+    for bad in ("../x", "/abs", "a//b", "a/./b"):
+        with pytest.raises(InputError):
+            store.put_bytes(bad, b"z")
