@@ -28,7 +28,7 @@ from typing import Any
 from .bottle import Bottle, check_name
 from .config import RuntimeConfig
 from .engine import BottleResult, Progress, SyncEngine, SyncOptions, SyncReport, new_run_id
-from .errors import BrewsyncError, InputError
+from .errors import BrewsyncError, ConfigError, InputError
 from .homebrew import HomebrewClient
 from .index import utc_now
 from .observability import emit_metrics, set_context, setup_logging
@@ -212,7 +212,7 @@ class Orchestrator:
                  retry_pause: float = 1.0):
         self.config = config
         self.retry_pause = retry_pause
-        if aws is None and (store is None or notifier is None):
+        if aws is None:
             from .aws import AwsClients
 
             aws = AwsClients(endpoint_url=config.endpoint_url)
@@ -275,9 +275,9 @@ class Orchestrator:
 
         _, _, plan = engine.prepare()
         nbytes = plan_bytes(plan.new)
-        emit_metrics({"PlanBytes": nbytes})
         if request.dry_run:
             return self._dry_result(run_id, plan, rebuilt)
+        emit_metrics({"PlanBytes": nbytes})
 
         route = choose_route(nbytes, cfg.size_threshold_bytes) if plan.new else "lambda"
         log.info("Plan: %d new (%d bytes), %d unchanged, %d stale; route %s", len(plan.new), nbytes,
@@ -382,5 +382,9 @@ def handler(event: Any, context: Any) -> dict:
     except InputError as exc:
         log.warning("Rejected event: %s", exc)
         return rejected(exc)
-    config = RuntimeConfig.from_env()  # ConfigError names the variable: fail fast, before any I/O
+    try:
+        config = RuntimeConfig.from_env()  # names the variable: fail fast, before any I/O
+    except ConfigError as exc:
+        log.error("Not started: %s (%s)", exc, exc.hint)
+        raise
     return Orchestrator(config).handle(request, context)

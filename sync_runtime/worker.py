@@ -139,6 +139,10 @@ def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None, *,
         log.error("Worker not started: %s", exc)
         return 2
     set_context(run_id=config.run_id, shard=config.shard)
+    if aws is None:
+        from .aws import AwsClients
+
+        aws = AwsClients(endpoint_url=config.endpoint_url)
     notifier = Notifier(config.slack_secret_id, aws=aws)
     try:
         run_shard(config, aws=aws, notifier=notifier)
