@@ -34,7 +34,7 @@ from .index import utc_now
 from .observability import emit_metrics, set_context, setup_logging
 from .plan import Item, make_plan
 from .rebuild import rebuild_index, write_index
-from .shards import (RunInfo, ShardPlan, UNKNOWN_SIZE_GUESS, item_bytes, put_json, results_to_dict,
+from .shards import (RunInfo, ShardPlan, UNKNOWN_SIZE_GUESS, item_bytes, results_to_dict,
                      run_key, shard_key, split_shards)
 from .slack import Notifier, failure_message, start_message, test_message
 from .worker import complete_run
