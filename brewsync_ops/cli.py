@@ -137,6 +137,10 @@ def _register() -> None:
 
     dev_commands.register(app)
 
+    from .commands import hash as hash_commands
+
+    hash_commands.register(app)
+
     from .commands import alarms as alarms_commands
     from .commands import bundle as bundle_commands
     from .commands import logs as logs_commands
