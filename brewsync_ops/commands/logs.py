@@ -227,7 +227,7 @@ class LogReader:
     def run(self, query: LogQuery, groups: dict[str, str], start: datetime, *, limit: int = 200,
             insights: bool = True, end: datetime | None = None) -> LogResult:
         present, missing = self.existing({k: v for k, v in groups.items() if k in query.groups})
-        result = LogResult(query.name, start.isoformat().replace("+00:00", "Z"), list(present.values()),
+        result = LogResult(query.name, start.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), list(present.values()),
                            missing_groups=missing)
         if not present:
             result.source = "none"
@@ -443,7 +443,7 @@ def _run(ctx: typer.Context, which: str, since: str, group: str, limit: int, fol
         if not present:
             raise InputError(f"no log group found: {', '.join(missing)}",
                              hint="is the deployment applied? check --prefix / --region")
-        result = LogResult("tail", start.isoformat().replace("+00:00", "Z"), list(present.values()),
+        result = LogResult("tail", start.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), list(present.values()),
                            source="filter-log-events", missing_groups=missing)
         seen: dict[str, dict] = {}
         for short, name in present.items():
