@@ -141,6 +141,7 @@ class SyncEngine:
         self._lock = threading.Lock()
         self._cache_formulae: tuple[bytes, str | None] | None = None
         self.remaining: list[Item] = []  # items not started because should_stop said so
+        self.roots: dict[str, str] = {}  # formula name -> registry root URL (set by select)
 
     # ---------------------------------------------------------------- reading
     def load_formulae(self) -> list:
@@ -178,14 +179,17 @@ class SyncEngine:
                 time.sleep(self.options.retry_pause * (attempt + 1))
         raise TransientError("could not fetch the formula index")
 
-    def _store_formula_cache(self) -> None:
+    def store_formula_cache(self) -> None:
+        """Keep the fetched index (and its ETag) in the store: the next run gets a 304."""
         pending = self._cache_formulae
         if pending and pending[1]:
             self.store.put_bytes(FORMULA_CACHE_KEY, pending[0], content_type="application/json",
                                  metadata={SOURCE_ETAG: pending[1]})
 
     def select(self, formulae: list) -> Selection:
-        return select_bottles(formulae, self.options.tags, self.options.formulae or None)
+        sel = select_bottles(formulae, self.options.tags, self.options.formulae or None)
+        self.roots = {name: f.root_url for name, f in sel.formulae.items()}
+        return sel
 
     def fetch_manifests(self, bottles: Iterable[Bottle], roots: dict[str, str]) -> dict[str, int]:
         """Fetch one manifest per (image, manifest tag); return sha256 -> size.
@@ -238,8 +242,7 @@ class SyncEngine:
         index, _ = self.index_repo.load()
         scope = set(self.options.formulae) if self.options.formulae else None
         first = make_plan(sel.bottles, index, scope=scope)
-        roots = {name: f.root_url for name, f in sel.formulae.items()}
-        sizes = self.fetch_manifests((i.bottle for i in first.new), roots)
+        sizes = self.fetch_manifests((i.bottle for i in first.new), self.roots)
         plan = make_plan(sel.bottles, index, sizes, scope=scope)
         self.progress.plan_ready(plan)
         return sel, index, plan
@@ -256,7 +259,7 @@ class SyncEngine:
         self.transfer_all(plan.new, report)
         if self.options.mirror_api:
             report.api_files = self.mirror_api_files()
-        self._store_formula_cache()
+        self.store_formula_cache()
         report.seconds = time.monotonic() - t0
         return report
 

@@ -193,17 +193,6 @@ class TimeBudget(Progress):
 
 # ------------------------------------------------------------------ the run
 
-class _Engine(SyncEngine):
-    """The engine, remembering each formula's registry root for the shard files."""
-
-    roots: dict[str, str] = {}
-
-    def select(self, formulae: list):
-        sel = super().select(formulae)
-        self.roots = {name: f.root_url for name, f in sel.formulae.items()}
-        return sel
-
-
 class Orchestrator:
     """One invocation. Clients are injected (tests) or built from the configuration."""
 
@@ -258,7 +247,7 @@ class Orchestrator:
         options = SyncOptions(tags=cfg.tags, formulae=request.formulae, layout=cfg.layout,
                               concurrency=cfg.concurrency, dry_run=request.dry_run,
                               retry_pause=self.retry_pause)
-        engine = _Engine(client, self.store, options, budget, run_id=run_id, should_stop=budget.should_stop)
+        engine = SyncEngine(client, self.store, options, budget, run_id=run_id, should_stop=budget.should_stop)
         log.info("Run %s (%s) started%s%s", run_id, request.source,
                  ", dry run" if request.dry_run else "", ", rebuilding the index" if request.rebuild_hash else "")
 
@@ -292,7 +281,7 @@ class Orchestrator:
         else:
             remaining = list(plan.new) if route == "ecs" else []
         lambda_part = results_to_dict(report.results, where="lambda")
-        engine._store_formula_cache()  # noqa: SLF001 - same package; next run gets a 304
+        engine.store_formula_cache()
 
         result = {"ok": True, "run_id": run_id, "source": request.source, "route": route,
                   "plan": plan.summary(), "plan_bytes": nbytes, "rebuilt_entries": rebuilt,
