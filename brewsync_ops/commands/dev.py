@@ -1,7 +1,8 @@
 """`brewsync dev up|down|break|reset`: a local stack on 127.0.0.1 to try every command on.
 
 `up` runs a moto server with the default resources (devstack/stack.py), the local Homebrew
-registry and a Slack webhook receiver, prints `export …` lines, and runs until Ctrl-C (or in the
+registry and a Slack webhook receiver (invoking the orchestrator function really runs a sync:
+devstack/lambda_runner.py), prints `export …` lines, and runs until Ctrl-C (or in the
 background with --detach). `break FAULT` injects one runbook fault, `reset` makes it healthy again.
 """
 
@@ -78,9 +79,12 @@ class _Running:
         self.provision()
 
     def provision(self):
+        from brewsync_ops.devstack import lambda_runner
         from brewsync_ops.devstack.stack import provision
 
         self.info = provision(self.endpoint, webhook_url=self.webhook.url, api_url=self.api_url)
+        # moto only echoes invocations: make the orchestrator function really run (lambda_runner.py)
+        lambda_runner.install(self.info)
         return self.info
 
     def reset(self, _payload: dict) -> dict:

@@ -36,7 +36,7 @@ def test(ctx: typer.Context,
     preflight(dep)
     if via_lambda:
         resp = dep.client("lambda").invoke(FunctionName=dep.names.lambda_function,
-                                           Payload=json.dumps({"source": "slack-test"}).encode())
+                                           Payload=json.dumps({"source": "notification-test"}).encode())
         payload = resp["Payload"].read().decode(errors="replace")[:200]
         if resp.get("FunctionError") or resp.get("StatusCode", 500) >= 300:
             raise BrewsyncError(f"the orchestrator could not send the test message: {redact(payload)}",
