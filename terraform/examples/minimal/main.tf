@@ -2,7 +2,7 @@
 # gateway, no CDN. Only the Lambda zip is required.
 #
 #   brewsync package                       # builds the zip and the worker image context
-#   terraform init && terraform apply -var lambda_zip_path=../../../dist/lambda.zip
+#   terraform init && terraform apply -var lambda_zip_path=../../../dist/brewsync-lambda.zip
 
 module "brewsync" {
   source = "../.."
