@@ -137,6 +137,10 @@ def _register() -> None:
 
     dev_commands.register(app)
 
+    from .commands import prune as prune_commands
+
+    prune_commands.register(app)
+
     from .commands import recover as recover_commands
 
     recover_commands.register(app)
