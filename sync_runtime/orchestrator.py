@@ -304,7 +304,28 @@ class Orchestrator:
         final = complete_run(self.store, info, self.notifier, engine=engine, wall=self.wall)
         result.update(status="completed" if not lambda_part["failed"] else "completed-with-failures",
                       shards=0, api_files=(final or {}).get("api_files"))
+        if request.source == "schedule" and cfg.prune_after_days and not lambda_part["failed"]:
+            result["pruned"] = self.prune_after_run(plan)
         return result
+
+    def prune_after_run(self, plan) -> dict:
+        """PRUNE_AFTER_DAYS: after a successful scheduled run, prune what left the formula index
+        that long ago (sync_runtime/prune.py). A prune problem is logged; it never fails the run."""
+        from datetime import timedelta
+
+        from .prune import prune
+
+        desired = {b.index_key for b in plan.unchanged} | {i.bottle.index_key for i in plan.new}
+        try:
+            d = prune(self.store, desired, grace=timedelta(days=self.config.prune_after_days))
+        except BrewsyncError as exc:
+            log.warning("Prune skipped: %s", exc.message)
+            return {"error": exc.message}
+        log.info("Pruned %d bottle(s) and %d object(s); %d stale bottle(s) within %d days%s", len(d.remove),
+                 len(d.delete_keys), len(d.waiting), self.config.prune_after_days,
+                 f"; not pruning: {d.blocked}" if d.blocked else "")
+        return {"removed": len(d.remove), "deleted_objects": len(d.delete_keys), "waiting": len(d.waiting),
+                "blocked": d.blocked}
 
     def _dry_result(self, run_id: str, plan, rebuilt: int | None) -> dict:
         nbytes = plan_bytes(plan.new)

@@ -102,3 +102,33 @@ def test_prune_never_after_a_run_with_failures(registry, catalog, s3_store, aws,
                                       "--yes"], env=env)
     assert result.exit_code == 0, result.output
     assert "nothing pruned: the newest run 20991231T000000Z-abcdef had 2 failed" in result.stdout
+
+
+def test_orchestrator_prunes_after_a_successful_scheduled_run(registry, catalog, s3_store, aws, bucket):
+    """PRUNE_AFTER_DAYS wired: the clock starts on one scheduled run, a later one removes."""
+    from sync_runtime.config import RuntimeConfig
+    from sync_runtime.homebrew import HomebrewClient
+    from sync_runtime.orchestrator import Orchestrator, Request
+
+    from .conftest import TAGS
+
+    cfg = RuntimeConfig(bucket=bucket, tags=TAGS, size_threshold_gb=20, shard_count=1, ecs_cluster="c",
+                        task_definition="t", subnets=(), security_groups=(), slack_secret_id="brewsync-test/none",
+                        api_url=registry.api_url, prefix="homebrew-sync", prune_after_days=7, concurrency=4)
+
+    def scheduled(source="schedule"):
+        return Orchestrator(cfg, aws=aws, store=s3_store, client=HomebrewClient(registry.api_url, backoff=0.01)).handle(
+            Request(source), None)
+
+    assert scheduled()["pruned"] == {"removed": 0, "deleted_objects": 0, "waiting": 0, "blocked": None}
+    registry.set_catalog(bump_version(catalog, "wget"))
+    first = scheduled()
+    stale = sorted(json.loads(s3_store.get_bytes(prune.STATE_KEY)[0])["stale_since"])
+    assert first["pruned"]["waiting"] == len(stale) > 0 and first["pruned"]["removed"] == 0
+    assert "pruned" not in scheduled("manual")  # only scheduled runs prune
+    long_ago = (datetime.now(timezone.utc) - timedelta(days=8)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    s3_store.put_bytes(prune.STATE_KEY, json.dumps({"schema": 1, "stale_since": {k: long_ago for k in stale}}).encode())
+    second = scheduled()
+    assert second["pruned"]["removed"] == len(stale) and second["pruned"]["deleted_objects"] > 0
+    index = json.loads(s3_store.get_bytes(INDEX_KEY)[0])["bottles"]
+    assert not set(stale) & set(index)
