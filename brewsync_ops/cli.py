@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from typing import Optional
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -67,15 +66,26 @@ def report_error(exc: BaseException, debug: bool = False) -> ExitCode:
     return code
 
 
+def _is_cli_flow(exc: BaseException) -> bool:
+    """click's own control flow (UsageError, BadParameter, Exit, Abort) — from click or from
+    the copy of click that typer ≥ 0.20 vendors as ``typer._click``."""
+    return type(exc).__module__.split(".")[0] in ("click", "typer")
+
+
 class BrewsyncGroup(TyperGroup):
     """Root group: every exception raised by any command is mapped here, once."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, typer.Exit, typer.Abort):
-            raise
         except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - the one handler
+            if _is_cli_flow(exc):
+                if hasattr(exc, "format_message"):  # UsageError / BadParameter: one line, not a box
+                    where = getattr(getattr(exc, "ctx", None), "command_path", None) or "brewsync"
+                    sys.stderr.write(f"brewsync: error: {redact(exc.format_message())}\n"
+                                     f"hint: see '{where} --help'\n")
+                    ctx.exit(int(getattr(exc, "exit_code", ExitCode.USAGE)))
+                raise  # Exit, Abort: typer handles them
             obj = ctx.obj if isinstance(ctx.obj, AppContext) else None
             ctx.exit(int(report_error(exc, debug=bool(obj and obj.debug))))
 
@@ -137,21 +147,21 @@ def _register() -> None:
 
     dev_commands.register(app)
 
-    from .commands import prune as prune_commands
+    from .commands import hash as hash_commands
 
-    prune_commands.register(app)
-
-    from .commands import recover as recover_commands
-
-    recover_commands.register(app)
+    hash_commands.register(app)
 
     from .commands import trigger as trigger_commands
 
     trigger_commands.register(app)
 
-    from .commands import hash as hash_commands
+    from .commands import recover as recover_commands
 
-    hash_commands.register(app)
+    recover_commands.register(app)
+
+    from .commands import prune as prune_commands
+
+    prune_commands.register(app)
 
     from .commands import alarms as alarms_commands
     from .commands import bundle as bundle_commands

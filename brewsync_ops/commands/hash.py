@@ -30,7 +30,7 @@ from ._common import JSON_OPT
 app = typer.Typer(help="Inspect and repair the index (bottles_hash.json).", no_args_is_help=True)
 
 TO_OPT = typer.Option(None, "--to", envvar="BREWSYNC_TO",
-                      help="A local mirror (folder or s3://bucket[/prefix]); default: s3://$BREWSYNC_BUCKET.")
+                      help="A local mirror (folder or s3://bucket\\[/prefix]); default: s3://$BREWSYNC_BUCKET.")
 HISTORY_PREFIX = "index-history/"
 SNAPSHOT_PREFIX = "snapshot-"
 HISTORY_SCAN = 10  # newest readable versions whose entries serve as rebuild candidates

@@ -10,7 +10,7 @@ from sync_runtime.names import DEFAULT_API_URL, DEFAULT_TAGS
 
 from ..exit_codes import ExitCode
 
-TO_HELP = "Destination: a folder path or s3://bucket[/prefix] (default: s3://$BREWSYNC_BUCKET)."
+TO_HELP = "Destination: a folder path or s3://bucket\\[/prefix] (default: s3://$BREWSYNC_BUCKET)."
 
 
 def _options(tags: str, formula: list[str] | None, layout: str, concurrency: int, dry_run: bool):

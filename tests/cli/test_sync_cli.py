@@ -126,11 +126,14 @@ def test_bad_index_exits_2_with_one_line_and_writes_nothing(serve_index, tmp_pat
     (["--layout", "flat"], "--layout 'flat'"),
     (["--formula", "../etc"], "not a valid Homebrew formula name"),
     (["--api-url", "ftp://x"], "must be an http(s) URL"),
+    (["--concurrency", "0"], "Invalid value for '--concurrency'"),
+    (["--no-such-option"], "No such option: --no-such-option"),
 ])
 def test_bad_options_exit_2(tmp_path, args, expected):
     r = run("sync", "--to", str(tmp_path / "m"), *args)
     assert r.exit_code == 2
-    assert expected in r.stderr.splitlines()[0]
+    first = r.stderr.splitlines()[0]
+    assert first.startswith("brewsync: error: ") and expected in first  # one line, no box
     assert not (tmp_path / "m").exists()
 
 
