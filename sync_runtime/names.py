@@ -89,6 +89,11 @@ class Names:
         return f"{self.prefix}-schedule"
 
     @property
+    def ecs_failure_rule(self) -> str:
+        """EventBridge rule counting failed worker tasks (the ecs-failures alarm's metric)."""
+        return f"{self.prefix}-ecs-task-failed"
+
+    @property
     def slack_secret(self) -> str:
         return f"{self.prefix}/slack-webhook"
 
@@ -142,7 +147,7 @@ class Names:
         keys = [
             "prefix", "lambda_function", "lambda_log_group", "lambda_role", "ecs_cluster",
             "task_family", "ecr_repository", "ecs_log_group", "ecs_task_role",
-            "ecs_execution_role", "container_name", "schedule_rule", "slack_secret", "sns_topic",
+            "ecs_execution_role", "container_name", "schedule_rule", "ecs_failure_rule", "slack_secret", "sns_topic",
             "alarm_lambda_errors", "alarm_ecs_failures", "alarm_lambda_duration",
             "alarm_stale_mirror", "dashboard", "security_group", "vpc",
         ]

@@ -42,7 +42,7 @@ from .worker import complete_run
 log = logging.getLogger("brewsync.orchestrator")
 
 SYNC_SOURCES = ("schedule", "manual", "recovery")
-TEST_SOURCES = ("notification-test", "slack-test")  # slack-test: what `brewsync slack test --via-lambda` sends
+TEST_SOURCES = ("notification-test",)  # what `brewsync slack test --via-lambda` sends
 EVENT_KEYS = {"source": str, "rebuild_hash": bool, "dry_run": bool, "formulae": list}
 MAX_FORMULAE = 2000
 DEFAULT_REMAINING_MS = 900_000
@@ -85,14 +85,14 @@ def parse_event(event: object) -> Request:
             raise InputError(f"{key!r} must be {_type_name(typ)}, got {type(event[key]).__name__}")
     source = event.get("source")
     if source is None:
-        raise InputError(f"'source' is missing (one of {', '.join(SYNC_SOURCES + TEST_SOURCES[:1])})")
+        raise InputError(f"'source' is missing (one of {', '.join(SYNC_SOURCES + TEST_SOURCES)})")
     if source in TEST_SOURCES:
         extra = sorted(k for k in event if k != "source")
         if extra:
             raise InputError(f"{source!r} takes no other keys (got {', '.join(extra)})")
         return Request(source)
     if source not in SYNC_SOURCES:
-        raise InputError(f"'source' {source[:40]!r} is not one of {', '.join(SYNC_SOURCES + TEST_SOURCES[:1])}")
+        raise InputError(f"'source' {source[:40]!r} is not one of {', '.join(SYNC_SOURCES + TEST_SOURCES)}")
     names = event.get("formulae", [])
     if len(names) > MAX_FORMULAE:
         raise InputError(f"'formulae': at most {MAX_FORMULAE} names, got {len(names)}")

@@ -138,7 +138,7 @@ module "monitoring" {
     stale_mirror    = local.names.alarm_stale_mirror
   }
   dashboard_name          = local.names.dashboard
-  ecs_failure_rule_name   = local.extra_names.ecs_failure_rule
+  ecs_failure_rule_name   = local.names.ecs_failure_rule
   sns_topic_arn           = module.notifications.sns_topic_arn
   function_name           = module.orchestrator.function_name
   lambda_timeout_seconds  = module.orchestrator.timeout_seconds

@@ -20,6 +20,7 @@ locals {
     ecs_execution_role    = "${var.prefix}-ecs-execution-role"
     container_name        = "worker"
     schedule_rule         = "${var.prefix}-schedule"
+    ecs_failure_rule      = "${var.prefix}-ecs-task-failed"
     slack_secret          = "${var.prefix}/slack-webhook"
     sns_topic             = "${var.prefix}-alerts"
     alarm_lambda_errors   = "${var.prefix}-lambda-errors"
@@ -36,10 +37,9 @@ locals {
 
   # Names Terraform needs beyond those the CLI knows; same prefix.
   extra_names = {
-    bucket_default   = "${var.prefix}-bottles-${data.aws_caller_identity.current.account_id}"
-    kms_alias        = var.prefix
-    flow_log_group   = "/aws/vpc/${var.prefix}-flow-logs"
-    flow_log_role    = "${var.prefix}-vpc-flow-logs-role"
-    ecs_failure_rule = "${var.prefix}-ecs-task-failed"
+    bucket_default = "${var.prefix}-bottles-${data.aws_caller_identity.current.account_id}"
+    kms_alias      = var.prefix
+    flow_log_group = "/aws/vpc/${var.prefix}-flow-logs"
+    flow_log_role  = "${var.prefix}-vpc-flow-logs-role"
   }
 }

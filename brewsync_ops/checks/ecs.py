@@ -106,7 +106,7 @@ def _tasks(dep, ecs, cluster: str, opts: CheckOptions) -> list[Finding]:
     if failed:
         out.append(finding(AREA, "task-failed", Status.FAIL, f"{len(failed)} recent task(s) stopped with a non-zero exit code",
                            evidence="; ".join(failed[:3]),
-                           fix=f"brewsync ecs tasks  (then: aws logs tail {dep.names.ecs_log_group})"))
+                           fix="brewsync ecs tasks  (then: brewsync logs tail --group ecs)"))
     else:
         out.append(finding(AREA, "task-failed", Status.OK, "no recent failed tasks"))
     now = opts.clock()

@@ -50,7 +50,7 @@ def _timed_out(dep, opts) -> Finding:
     return finding(AREA, "timed-out", Status.FAIL,
                    f"{len(events)} run(s) timed out in the last 7 days: work is not handed to ECS in time",
                    evidence=sample,
-                   fix="brewsync lambda tune --timeout 900; lower SIZE_THRESHOLD_GB so ECS takes large runs")
+                   fix="brewsync lambda tune --timeout 900")
 
 
 def _duration(dep, opts, timeout: int) -> Finding:
@@ -64,7 +64,7 @@ def _duration(dep, opts, timeout: int) -> Finding:
     return finding(AREA, "duration-near-timeout", Status.WARN if bad else Status.OK,
                    f"longest run {worst / 1000:.0f} s is {ratio:.0%} of the {timeout} s timeout",
                    evidence=f"{len(durations)} run(s), max {worst:.0f} ms",
-                   fix="lower SIZE_THRESHOLD_GB (brewsync doctor --only lambda) so ECS takes large runs"
+                   fix="terraform apply -var size_threshold_gb=10  (runs above it go to ECS)"
                    if bad else None)
 
 

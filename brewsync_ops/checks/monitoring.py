@@ -28,7 +28,7 @@ PERIOD_SECONDS = 300
 
 def ecs_failure_rule_name(names: Names) -> str:
     """Terraform's ``local.extra_names.ecs_failure_rule``."""
-    return f"{names.prefix}-ecs-task-failed"
+    return names.ecs_failure_rule
 
 
 def ecs_failure_rule_pattern(cluster_arn: str) -> dict:

@@ -34,8 +34,10 @@ def test_formulae_are_validated_and_deduplicated():
     assert req.formulae == ("wget", "openssl@3", "gtk+3")
 
 
-def test_the_cli_slack_test_alias_is_a_test_request():
-    assert parse_event({"source": "slack-test"}).is_test
+def test_only_notification_test_is_a_test_request():
+    assert parse_event({"source": "notification-test"}).is_test
+    with pytest.raises(InputError, match="'slack-test' is not one of"):
+        parse_event({"source": "slack-test"})
 
 
 @pytest.mark.parametrize("event, phrase", [
