@@ -93,9 +93,7 @@ def run_checks(ctx: typer.Context, areas: list[str], *, as_json: bool, query: st
 
 def finish(findings) -> None:
     if any(f.status.is_problem for f in findings):
-        import click
-
-        raise click.exceptions.Exit(int(ExitCode.FINDINGS))  # typer.Exit is not a click exception in typer 0.29
+        raise typer.Exit(int(ExitCode.FINDINGS))
 
 
 def done(message: str, *, as_json: bool = False, query: str | None = None, **data) -> None:

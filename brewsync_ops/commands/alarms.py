@@ -192,8 +192,6 @@ def setup_command(ctx: typer.Context,
 def status_command(ctx: typer.Context, as_json: bool = JSON_OPT, query: Optional[str] = QUERY_OPT) -> None:
     """State of every runbook alarm and whether it matches its spec; exit 1 when one is missing,
     differs, fires, or nobody is subscribed."""
-    import click
-
     from ..exit_codes import ExitCode
     from ..render import check_query, emit_json, stdout_console, table
 
@@ -224,7 +222,7 @@ def status_command(ctx: typer.Context, as_json: bool = JSON_OPT, query: Optional
         if not data["healthy"]:
             console.print("fix: brewsync alarms setup   (and subscribe someone to the topic)")
     if not data["healthy"] or firing:
-        raise click.exceptions.Exit(int(ExitCode.FINDINGS))
+        raise typer.Exit(int(ExitCode.FINDINGS))
 
 
 def register(root: typer.Typer) -> None:

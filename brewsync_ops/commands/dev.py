@@ -140,7 +140,7 @@ def up(detach: bool = typer.Option(False, "--detach", "-d", help="Run in the bac
     try:
         import moto.server  # noqa: F401
     except ImportError:
-        raise InputError("brewsync dev up needs moto", hint="pip install 'brewsync[test]'") from None
+        raise InputError("brewsync dev up needs moto", hint="pip install '.[dev]'") from None
     running = _Running(port_no)
     stop = threading.Event()
     control = dev_state.ControlServer({"break": running.inject, "reset": running.reset,
