@@ -10,6 +10,7 @@ from typing import Any, Iterable
 
 from sync_runtime.errors import InputError
 from sync_runtime.redact import redact
+from sync_runtime.units import human_bytes  # noqa: F401 - re-exported for the commands
 
 STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red", "unknown": "magenta"}
 
@@ -49,17 +50,6 @@ def emit_json(data: Any, query: str | None = None) -> None:
     text = json.dumps(data, indent=2, sort_keys=True, default=str)
     sys.stdout.write(redact(text) + "\n")
     sys.stdout.flush()
-
-
-def human_bytes(n: int | float | None) -> str:
-    if n is None:
-        return "?"
-    n = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} TB"
 
 
 def table(title: str | None, columns: Iterable[str], rows: Iterable[Iterable[Any]]):

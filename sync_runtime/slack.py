@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .redact import redact
+from .units import human_bytes
 
 log = logging.getLogger("brewsync.slack")
 
@@ -38,15 +39,6 @@ def webhook_from_secret(value: str) -> str | None:
 
 
 # ------------------------------------------------------------------ message builders (pure)
-
-def human_bytes(n: int | float) -> str:
-    n = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} TB"
-
 
 def human_seconds(s: float) -> str:
     s = int(round(s))

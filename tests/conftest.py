@@ -49,8 +49,12 @@ def _fake_aws_env():
 @pytest.fixture(scope="session")
 def moto_server(_fake_aws_env):
     """A moto server on 127.0.0.1; yields its endpoint URL."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    # The server logs every request at INFO: capturing ~150 lines a test only costs time.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -65,3 +69,36 @@ def moto_reset(moto_server):
 
     requests.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
     yield moto_server
+
+
+@pytest.fixture
+def aws(moto_server):
+    """brewsync's client factory pointed at the moto server."""
+    from sync_runtime.aws import AwsClients
+
+    return AwsClients(endpoint_url=moto_server, region="us-east-1")
+
+
+@pytest.fixture
+def bucket(aws):
+    """A fresh, versioned bucket on the moto server."""
+    import uuid
+
+    name = f"mirror-{uuid.uuid4().hex[:10]}"
+    aws.client("s3").create_bucket(Bucket=name)
+    aws.client("s3").put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    return name
+
+
+@pytest.fixture(autouse=True)
+def _restore_brewsync_logging():
+    """The Lambda/worker code installs a JSON stdout handler on the `brewsync` logger; undo it
+    after each test so a later CLI test's --json stdout is not mixed with log lines."""
+    import logging
+
+    logger = logging.getLogger("brewsync")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield
+    logger.handlers[:] = saved[0]
+    logger.setLevel(saved[1])
+    logger.propagate = saved[2]

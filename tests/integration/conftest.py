@@ -3,14 +3,10 @@ and helpers to run a sync through the real engine or the CLI."""
 
 from __future__ import annotations
 
-import uuid
-
-import boto3
 import pytest
 
 from brewsync_ops.devstack.fixtures import generate_catalog
 from brewsync_ops.devstack.registry import LocalRegistry
-from sync_runtime.aws import AwsClients
 from sync_runtime.engine import SyncEngine, SyncOptions
 from sync_runtime.homebrew import HomebrewClient
 from sync_runtime.stores import S3Store
@@ -27,19 +23,6 @@ def catalog():
 def registry(catalog):
     with LocalRegistry(catalog) as reg:
         yield reg
-
-
-@pytest.fixture
-def aws(moto_server):
-    return AwsClients(endpoint_url=moto_server, region="us-east-1")
-
-
-@pytest.fixture
-def bucket(aws):
-    name = f"mirror-{uuid.uuid4().hex[:10]}"
-    aws.client("s3").create_bucket(Bucket=name)
-    aws.client("s3").put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-    return name
 
 
 @pytest.fixture

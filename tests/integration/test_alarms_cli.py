@@ -154,6 +154,6 @@ def test_specs_match_terraform_monitoring_module():
             assert {k: dim_values[v] for k, v in dims.items()} == want, key
         else:  # stale mirror: none with the default {} dimensions
             assert want == {}, key
-    names_tf = load_tf(TERRAFORM / "names.tf")["locals"][0]["extra_names"]
+    names_tf = load_tf(TERRAFORM / "names.tf")["locals"][0]["names"]
     assert names_tf["ecs_failure_rule"] == "${var.prefix}-ecs-task-failed"
     assert ecs_failure_rule_name(N) == f"{N.prefix}-ecs-task-failed"

@@ -17,17 +17,6 @@ from brewsync_ops.devstack.webhook import WebhookReceiver
 from brewsync_ops.findings import runbook_link
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _quiet_moto_log():
-    """The moto server logs every request at INFO; capturing ~150 lines per test costs time."""
-    import logging
-
-    logger = logging.getLogger("werkzeug")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    yield
-    logger.setLevel(level)
-
 
 @pytest.fixture(scope="module")
 def webhook():

@@ -19,16 +19,6 @@ from sync_runtime.names import INDEX_KEY
 from .conftest import make_engine
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _quiet_moto_log():
-    import logging
-
-    logger = logging.getLogger("werkzeug")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    yield
-    logger.setLevel(level)
-
 
 @pytest.fixture(scope="module")
 def catalog():

@@ -17,16 +17,6 @@ from brewsync_ops.devstack.webhook import WebhookReceiver
 from sync_runtime.names import INDEX_KEY
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _quiet_moto_log():
-    import logging
-
-    logger = logging.getLogger("werkzeug")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    yield
-    logger.setLevel(level)
-
 
 @pytest.fixture(scope="module")
 def registry():

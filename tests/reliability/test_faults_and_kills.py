@@ -15,14 +15,12 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
 from brewsync_ops.devstack.fixtures import generate_catalog
 from brewsync_ops.devstack.registry import LocalRegistry
-from sync_runtime.aws import AwsClients
 from sync_runtime.index import Index, validate_index
 from sync_runtime.names import INDEX_KEY
 from sync_runtime.stores import S3Store
@@ -68,18 +66,6 @@ def audit(s3, bucket: str, want: dict[str, str]) -> Index | None:
         head = s3.head_object(Bucket=bucket, Key=entry.key)
         assert head["Metadata"]["sha256"] == entry.sha256 and head["ContentLength"] == entry.size
     return index
-
-
-@pytest.fixture
-def aws(moto_server):
-    return AwsClients(endpoint_url=moto_server, region="us-east-1")
-
-
-@pytest.fixture
-def bucket(aws):
-    name = f"rel-{uuid.uuid4().hex[:10]}"
-    aws.client("s3").create_bucket(Bucket=name)
-    return name
 
 
 def test_fault_storm_then_convergence(aws, bucket):
