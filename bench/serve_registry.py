@@ -26,10 +26,14 @@ def main() -> None:
     p.add_argument("--min-size", type=int, default=200)
     p.add_argument("--max-size", type=int, default=256 * 1024)
     p.add_argument("--large", type=int, default=None, help="add one blob of this many bytes")
+    p.add_argument("--wan", action="store_true",
+                   help="throttle every connection (50 ms per 256 KiB, ~5 MB/s), like a far registry")
     args = p.parse_args()
     catalog = generate_catalog(count=args.count, seed=args.seed, min_size=args.min_size,
                                max_size=args.max_size, large_blob_size=args.large)
     registry = LocalRegistry(catalog, url_ttl=3600).start()
+    if args.wan:
+        registry.set_fault("slow", rate=1.0)
     print(json.dumps({"api_url": registry.api_url, "registry_url": registry.registry_url}), flush=True)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: done.set())

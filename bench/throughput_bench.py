@@ -26,10 +26,10 @@ from sync_runtime.formula_index import parse_formula_json, select_bottles  # noq
 from sync_runtime.names import DEFAULT_TAGS  # noqa: E402
 
 
-def start_registry(args) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "serve_registry.py"), "--count", str(args.count),
-                             "--min-size", str(args.min_size), "--max-size", str(args.max_size)],
-                            stdout=subprocess.PIPE, text=True)
+def start_registry(count: int, args, wan: bool) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "serve_registry.py"), "--count", str(count),
+                             "--min-size", str(args.min_size), "--max-size", str(args.max_size)]
+                            + (["--wan"] if wan else []), stdout=subprocess.PIPE, text=True)
     info = json.loads(proc.stdout.readline())
     return proc, info["api_url"]
 
@@ -61,37 +61,45 @@ def brewsync_sync(api_url: str, dest: Path, concurrency: int) -> float:
     return time.perf_counter() - t0
 
 
-def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--count", type=int, default=40)
-    p.add_argument("--min-size", type=int, default=500_000)
-    p.add_argument("--max-size", type=int, default=8_000_000)
-    p.add_argument("--concurrency", type=int, default=8)
-    args = p.parse_args()
-    proc, api_url = start_registry(args)
+def scenario(label: str, count: int, args, wan: bool) -> list[str]:
+    proc, api_url = start_registry(count, args, wan)
     try:
         urls = blob_urls(api_url)
         results = {}
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            for label, fn in (("curl --parallel", lambda d: curl_all(urls, d, args.concurrency)),
-                              ("brewsync sync", lambda d: brewsync_sync(api_url, d, args.concurrency)),
-                              ("sequential curl loop", lambda d: curl_all(urls, d, 1))):
-                d = tmp / label.replace(" ", "_")
+            for method, fn in (("curl --parallel", lambda d: curl_all(urls, d, args.concurrency)),
+                               ("brewsync sync", lambda d: brewsync_sync(api_url, d, args.concurrency)),
+                               ("sequential curl loop", lambda d: curl_all(urls, d, 1))):
+                d = tmp / method.replace(" ", "_")
                 d.mkdir()
                 seconds = fn(d)
-                nbytes = sum(f.stat().st_size for f in d.rglob("*") if f.is_file() and f.name != "curl.cfg" and ".brewsync" not in f.parts and f.name != "bottles_hash.json" and "api" not in f.parts and "/manifests/" not in str(f))
-                results[label] = (seconds, nbytes)
+                blobs = [f for f in d.rglob("*") if f.is_file() and (f.parent == d and f.name != "curl.cfg" or "/blobs/" in str(f))]
+                results[method] = (seconds, sum(f.stat().st_size for f in blobs))
                 shutil.rmtree(d)
     finally:
         proc.terminate()
         proc.wait(10)
     base = results["curl --parallel"][0]
-    rows = [f"{len(urls)} blobs, concurrency {args.concurrency}, written to local disk "
-            "(brewsync also hashes, fsyncs, renames and writes the index).", "",
+    rows = [f"**{label}**: {len(urls)} blobs, concurrency {args.concurrency}, written to local disk.", "",
             "| method | seconds | MB | MB/s | vs parallel curl |", "| --- | --- | --- | --- | --- |"]
-    for label, (seconds, nbytes) in results.items():
-        rows.append(f"| {label} | {seconds:.2f} | {nbytes / 1e6:.0f} | {nbytes / 1e6 / seconds:.0f} | {base / seconds:.2f}× |")
+    for method, (seconds, nbytes) in results.items():
+        rows.append(f"| {method} | {seconds:.2f} | {nbytes / 1e6:.0f} | {nbytes / 1e6 / seconds:.0f} | {base / seconds:.2f}× |")
+    return rows + [""]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--count", type=int, default=40)
+    p.add_argument("--wan-count", type=int, default=15)
+    p.add_argument("--min-size", type=int, default=500_000)
+    p.add_argument("--max-size", type=int, default=8_000_000)
+    p.add_argument("--concurrency", type=int, default=8)
+    args = p.parse_args()
+    rows = scenario("loopback, unthrottled (CPU-bound: the registry, curl/brewsync share 2 cores)", args.count, args, False)
+    rows += scenario("WAN-like: every connection throttled to ~5 MB/s, as a far registry behaves", args.wan_count, args, True)
+    rows.append("brewsync also hashes every byte (sha256), fsyncs each file and renames it into place, "
+                "fetches manifests and API files, and writes the index; its time includes Python start-up.")
     append("sync throughput vs curl", "python bench/throughput_bench.py", rows)
 
 
