@@ -69,9 +69,19 @@ def audit(s3, bucket: str, want: dict[str, str]) -> Index | None:
 
 
 def test_fault_storm_then_convergence(aws, bucket):
-    catalog = generate_catalog(count=110, seed=21)
+    fault_storm(aws, bucket, count=110, at_least=250)
+
+
+@pytest.mark.slow
+def test_fault_storm_large(aws, bucket):
+    """The long variant: ~1,000 bottles through the same storm (pytest -m slow)."""
+    fault_storm(aws, bucket, count=420, at_least=1000)
+
+
+def fault_storm(aws, bucket, *, count: int, at_least: int) -> None:
+    catalog = generate_catalog(count=count, seed=21)
     want = expected(catalog)
-    assert len(want) >= 250
+    assert len(want) >= at_least
     s3 = aws.client("s3")
     with LocalRegistry(catalog) as registry:
         for i, (kind, rate) in enumerate([("5xx", 0.15), ("reset", 0.1), ("truncate", 0.1),
