@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -65,23 +67,28 @@ def scenario(label: str, count: int, args, wan: bool) -> list[str]:
     proc, api_url = start_registry(count, args, wan)
     try:
         urls = blob_urls(api_url)
-        results = {}
+        methods = (("curl --parallel", lambda d: curl_all(urls, d, args.concurrency)),
+                   ("brewsync sync", lambda d: brewsync_sync(api_url, d, args.concurrency)),
+                   ("sequential curl loop", lambda d: curl_all(urls, d, 1)))
+        runs: dict[str, list[tuple[float, int]]] = {m: [] for m, _ in methods}
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            for method, fn in (("curl --parallel", lambda d: curl_all(urls, d, args.concurrency)),
-                               ("brewsync sync", lambda d: brewsync_sync(api_url, d, args.concurrency)),
-                               ("sequential curl loop", lambda d: curl_all(urls, d, 1))):
-                d = tmp / method.replace(" ", "_")
-                d.mkdir()
-                seconds = fn(d)
-                blobs = [f for f in d.rglob("*") if f.is_file() and (f.parent == d and f.name != "curl.cfg" or "/blobs/" in str(f))]
-                results[method] = (seconds, sum(f.stat().st_size for f in blobs))
-                shutil.rmtree(d)
+            for _ in range(args.rounds):  # interleaved rounds; dirty pages flushed before each run
+                for method, fn in methods:
+                    d = tmp / method.replace(" ", "_")
+                    d.mkdir()
+                    os.sync()
+                    seconds = fn(d)
+                    blobs = [f for f in d.rglob("*") if f.is_file() and (f.parent == d and f.name != "curl.cfg" or "/blobs/" in str(f))]
+                    runs[method].append((seconds, sum(f.stat().st_size for f in blobs)))
+                    shutil.rmtree(d)
+        results = {m: (statistics.median(t for t, _ in r), r[0][1]) for m, r in runs.items()}
     finally:
         proc.terminate()
         proc.wait(10)
     base = results["curl --parallel"][0]
-    rows = [f"**{label}**: {len(urls)} blobs, concurrency {args.concurrency}, written to local disk.", "",
+    rows = [f"**{label}**: {len(urls)} blobs, concurrency {args.concurrency}, written to local disk; "
+            f"median of {args.rounds} interleaved rounds.", "",
             "| method | seconds | MB | MB/s | vs parallel curl |", "| --- | --- | --- | --- | --- |"]
     for method, (seconds, nbytes) in results.items():
         rows.append(f"| {method} | {seconds:.2f} | {nbytes / 1e6:.0f} | {nbytes / 1e6 / seconds:.0f} | {base / seconds:.2f}× |")
@@ -95,6 +102,7 @@ def main() -> None:
     p.add_argument("--min-size", type=int, default=500_000)
     p.add_argument("--max-size", type=int, default=8_000_000)
     p.add_argument("--concurrency", type=int, default=8)
+    p.add_argument("--rounds", type=int, default=3)
     args = p.parse_args()
     rows = scenario("loopback, unthrottled (CPU-bound: the registry, curl/brewsync share 2 cores)", args.count, args, False)
     rows += scenario("WAN-like: every connection throttled to ~5 MB/s, as a far registry behaves", args.wan_count, args, True)
