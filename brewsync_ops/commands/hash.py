@@ -321,6 +321,7 @@ class Rebuilt:
     changes: dict
     unplaced: list[str] = field(default_factory=list)
     sources: dict = field(default_factory=dict)
+    etag: str | None = None  # of the index the rebuild read: the write is conditional on it
 
 
 def rebuild(store, *, tags: Iterable[str] = DEFAULT_TAGS, layout: str = "both") -> Rebuilt:
@@ -360,15 +361,57 @@ def rebuild(store, *, tags: Iterable[str] = DEFAULT_TAGS, layout: str = "both") 
                                             _iso(info.last_modified))
     index.last_updated = utc_now()
     return Rebuilt(index, current, change_summary(current, index.bottles), unplaced,
-                   {"formula_index_cached": bool(bottles), "history_entries": len(past)})
+                   {"formula_index_cached": bool(bottles), "history_entries": len(past)},
+                   etag=got[1] if got else None)
 
 
-def write_rebuilt(store, rebuilt: Rebuilt) -> str | None:
-    from sync_runtime.rebuild import write_index
+def concurrent_changes(rebuilt_index, based_on: Mapping[str, object] | None, now_raw: bytes | None):
+    """The rebuilt index plus what another writer changed since the rebuild read the index (pure).
+
+    An entry added or replaced meanwhile (a sync that just verified its object) is kept; an entry
+    removed meanwhile (a prune that deleted its object) is dropped. Everything else is ours."""
+    from sync_runtime.index import Index
+
+    try:
+        now = Index.from_json(now_raw).bottles if now_raw is not None else {}
+    except IndexInvalid:
+        return rebuilt_index  # nothing trustworthy to merge: replace the unreadable one
+    based_on = based_on or {}
+
+    def sha(v):
+        return v.get("sha256") if isinstance(v, dict) else getattr(v, "sha256", None)
+
+    bottles = dict(rebuilt_index.bottles)
+    for key, entry in now.items():
+        if key not in based_on or sha(based_on[key]) != entry.sha256:
+            bottles[key] = entry
+    for key, old in based_on.items():
+        if key not in now and key in bottles and bottles[key].sha256 == sha(old):
+            del bottles[key]
+    return Index(bottles=bottles, last_updated=rebuilt_index.last_updated)
+
+
+def write_rebuilt(store, rebuilt: Rebuilt, *, attempts: int = 5) -> str | None:
+    """Write the rebuilt index conditionally on the index the rebuild *read* (not a fresh read):
+    a sync that wrote meanwhile makes the write fail (412), and its entries are merged in before
+    the next attempt, so nobody's entries are lost."""
+    from sync_runtime.errors import PreconditionFailed
 
     snapshot = keep_previous(store)
-    write_index(store, rebuilt.index)
-    return snapshot
+    index, etag, based_on = rebuilt.index, rebuilt.etag, rebuilt.current
+    for _ in range(attempts):
+        try:
+            store.put_bytes(INDEX_KEY, index.to_json(), content_type="application/json",
+                            if_match=etag, if_none_match=etag is None)
+            rebuilt.index = index
+            return snapshot
+        except PreconditionFailed:
+            got = store.get_bytes(INDEX_KEY)
+            index = concurrent_changes(index, based_on, got[0] if got else None)
+            etag = got[1] if got else None
+            based_on = lenient_entries(got[0] if got else None)
+    raise PreconditionFailed(f"could not write the rebuilt {INDEX_KEY}: it kept changing under us",
+                             hint="another sync is writing the index; run the rebuild again when it finishes")
 
 
 # ================================================================== import

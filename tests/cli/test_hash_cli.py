@@ -97,3 +97,28 @@ def test_trigger_payload_is_the_runbook_contract():
     assert payload("manual", rebuild=True) == {"source": "manual", "rebuild_hash": True, "dry_run": False, "formulae": []}
     assert payload("recovery", formulae=["gtk+3", "gtk+3"]) == {
         "source": "recovery", "rebuild_hash": False, "dry_run": False, "formulae": ["gtk+3"]}
+
+
+def test_rebuild_write_keeps_entries_a_sync_wrote_meanwhile(mirror):
+    """The rebuilt index is written conditionally on the index the rebuild read: a sync that
+    committed between the rebuild's read and its write keeps its entry (and a prune its removal)."""
+    from brewsync_ops.commands import hash as hash_ops
+    from sync_runtime.index import IndexRepo, merge
+
+    store = FolderStore(mirror)
+    body = b"new bottle"
+    sha = hashlib.sha256(body).hexdigest()
+    new = Entry("wget", "1.25.0", 0, "arm64_sonoma", sha, len(body),
+                "bottles/wget-1.25.0.arm64_sonoma.bottle.tar.gz", "2026-02-01T00:00:00Z")
+    rebuilt = hash_ops.rebuild(store)
+    (old_key,) = rebuilt.index.bottles
+    store.put_stream(new.key, [body], sha256=sha)  # a sync lands a bottle and commits it ...
+    IndexRepo(store).update(lambda cur: merge(cur, {new.filename: new}))
+    hash_ops.write_rebuilt(store, rebuilt)         # ... while the rebuild is being written
+    assert set(IndexRepo(store).load()[0].bottles) == {old_key, new.filename}
+
+    rebuilt = hash_ops.rebuild(store)
+    gone = IndexRepo(store).load()[0].bottles[old_key]
+    IndexRepo(store).update(lambda cur: merge(cur, removed=[gone]))  # a prune removed it meanwhile
+    hash_ops.write_rebuilt(store, rebuilt)
+    assert set(IndexRepo(store).load()[0].bottles) == {new.filename}
