@@ -7,6 +7,7 @@ formula_index.py, plan.py and index.py; this module wires them to the HTTP clien
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -138,6 +139,8 @@ class SyncEngine:
         self.should_stop = should_stop  # the Lambda asks: "can I still finish this one?"
         self._manifests: dict[tuple[str, str], bytes] = {}
         self._manifest_errors: dict[tuple[str, str], str] = {}
+        self._manifests_done: set[tuple[str, str]] = set()
+        self.manifests_written = 0
         self._lock = threading.Lock()
         self._cache_formulae: tuple[bytes, str | None] | None = None
         self.remaining: list[Item] = []  # items not started because should_stop said so
@@ -272,46 +275,54 @@ class SyncEngine:
         last_commit = time.monotonic()
         items = list(items)
         stopped: list[Item] = []
-        with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
-            queue = iter(items)
-            running: dict[Future, Item] = {}
-            fatal: BaseException | None = None
+        try:
+            with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
+                queue = iter(items)
+                running: dict[Future, Item] = {}
+                fatal: BaseException | None = None
 
-            def submit_next() -> bool:
-                for item in queue:
-                    if self.should_stop and self.should_stop(item.bottle):
-                        stopped.append(item)
-                        continue
-                    running[pool.submit(self.transfer_one, item.bottle)] = item
-                    return True
-                return False
+                def submit_next() -> bool:
+                    for item in queue:
+                        if self.should_stop and self.should_stop(item.bottle):
+                            stopped.append(item)
+                            continue
+                        running[pool.submit(self.transfer_one, item.bottle)] = item
+                        return True
+                    return False
 
-            for _ in range(self.options.concurrency):
-                if not submit_next():
-                    break
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    running.pop(fut)
-                    try:
-                        result = fut.result()
-                    except AccessError as exc:
-                        fatal = fatal or exc
-                        continue
-                    report.results.append(result)
-                    if result.entry is not None:
-                        pending[result.entry.filename] = result.entry
-                    self.progress.finished(result)
-                    if fatal is None:
-                        submit_next()
-                if pending and time.monotonic() - last_commit > self.options.commit_every:
+                for _ in range(self.options.concurrency):
+                    if not submit_next():
+                        break
+                while running:
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        running.pop(fut)
+                        try:
+                            result = fut.result()
+                        except AccessError as exc:
+                            fatal = fatal or exc
+                            continue
+                        report.results.append(result)
+                        if result.entry is not None:
+                            pending[result.entry.filename] = result.entry
+                        self.progress.finished(result)
+                        if fatal is None:
+                            submit_next()
+                    if pending and time.monotonic() - last_commit > self.options.commit_every:
+                        self._commit(pending, report)
+                        pending = {}
+                        last_commit = time.monotonic()
+        except BaseException:
+            # Ctrl-C or a crash: keep what is verified (the transfers in flight have finished
+            # when the pool closes), then let the interruption go on.
+            if pending:
+                with contextlib.suppress(Exception):
                     self._commit(pending, report)
-                    pending = {}
-                    last_commit = time.monotonic()
+            raise
         self.remaining = stopped
         if pending:
             self._commit(pending, report)
-        report.manifests_written += self._write_manifests(report.copied)
+        report.manifests_written = self.manifests_written
         # Our own interrupted uploads (and a killed predecessor's for the keys we just wrote).
         done_keys = {r.entry.key for r in report.copied if r.entry}
         self.store.cleanup_incomplete(older_than=run_start, keep=lambda k: k not in done_keys)
@@ -349,6 +360,7 @@ class SyncEngine:
                     copy = self.store.head(bottle.bottle_key)
                     if copy is None or copy.sha256 != bottle.sha256:
                         self.store.copy(primary, bottle.bottle_key)
+                self._ensure_manifest(bottle)
                 entry = Entry.from_bottle(bottle, key=primary, size=info.size, synced_at=utc_now())
                 if downloaded:
                     log.info("Downloaded bottle %s (%d bytes, %s)", bottle.filename, info.size, bottle.sha256)
@@ -366,24 +378,28 @@ class SyncEngine:
         log.warning("Failed bottle %s: %s", bottle.filename, reason)
         return BottleResult(bottle, "failed", 0, 0, time.monotonic() - t0, reason)
 
-    def _write_manifests(self, copied: list[BottleResult]) -> int:
-        """Manifests of formulae that got at least one bottle, under each layout's path."""
-        written = 0
-        seen: set[tuple[str, str]] = set()
-        for result in copied:
-            b = result.bottle
-            if b.formula_key in seen:
-                continue
-            seen.add(b.formula_key)
-            raw = self._manifests.get(b.formula_key)
+    def _ensure_manifest(self, bottle: Bottle) -> int:
+        """Write the formula's manifest (under each layout's path) once per run, before any of
+        its bottles enters the index: an indexed bottle always has its manifest beside it."""
+        with self._lock:
+            if bottle.formula_key in self._manifests_done:
+                return 0
+            raw = self._manifests.get(bottle.formula_key)
             if raw is None:
-                continue
-            keys = {"artifact": [b.artifact_manifest_key], "bottle-domain": [b.bottle_manifest_key],
-                    "both": [b.artifact_manifest_key, b.bottle_manifest_key]}[self.options.layout]
+                return 0
+            self._manifests_done.add(bottle.formula_key)
+        keys = {"artifact": [bottle.artifact_manifest_key], "bottle-domain": [bottle.bottle_manifest_key],
+                "both": [bottle.artifact_manifest_key, bottle.bottle_manifest_key]}[self.options.layout]
+        try:
             for key in keys:
                 self.store.put_bytes(key, raw, content_type=OCI_INDEX)
-                written += 1
-        return written
+        except BaseException:
+            with self._lock:
+                self._manifests_done.discard(bottle.formula_key)
+            raise
+        with self._lock:
+            self.manifests_written += len(keys)
+        return len(keys)
 
     def mirror_api_files(self) -> dict[str, str]:
         """Copy the signed API files byte for byte under api/, only when they changed."""
