@@ -65,10 +65,16 @@ def mask_secret_keys(data: Any) -> Any:
 
 def secret_values(value: str | None) -> list[str]:
     """The secret itself and the parts of it that identify it (a webhook URL's path segments)."""
+    from sync_runtime.slack import webhook_from_secret
+
     if not value:
         return []
     out = [value.strip()]
-    m = re.match(r"https?://[^/]+(/.*)$", value.strip())
+    # The secret may be JSON ({"webhook_url": "…"}, as the notifier accepts): the URL inside it
+    # is what shows up in logs and errors, so it (and its path) must be masked too.
+    url = webhook_from_secret(value) or value.strip()
+    out.append(url)
+    m = re.match(r"https?://[^/]+(/.*)$", url)
     if m:
         out.append(m.group(1))
         out += [seg for seg in m.group(1).split("/") if len(seg) >= 8]

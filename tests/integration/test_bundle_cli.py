@@ -142,3 +142,16 @@ def test_redaction_helpers():
     masked = mask_secret_keys(data)
     assert masked["Variables"] == {"SLACK_SECRET_ID": "x/slack-webhook", "API_TOKEN": "…redacted", "BUCKET": "b"}
     assert masked["environment"] == [{"name": "DB_PASSWORD", "value": "…redacted"}, {"name": "TAGS", "value": "t"}]
+
+
+def test_a_json_secret_is_redacted_by_its_url():
+    """The notifier accepts the secret as JSON {"webhook_url": …}: the URL inside it (on a host the
+    generic patterns do not know) must not reach the bundle."""
+    from brewsync_ops.commands.bundle import Bundle
+
+    url = "https://chat.example.net/incoming/T0CORP/jsonSECRETtoken987654"
+    secret = json.dumps({"webhook_url": url})
+    b = Bundle("root", secret_values(secret))
+    b.add_text("logs/lambda.log", f"ERROR could not post to {url}: HTTP 500\nretrying jsonSECRETtoken987654\n")
+    text = b.members["logs/lambda.log"].decode()
+    assert url not in text and "jsonSECRETtoken987654" not in text and "…redacted" in text
