@@ -91,3 +91,34 @@ def test_folder_store_never_shows_a_bad_bottle(registry, catalog, tmp_path):
     assert not any(".partial-" in f for f in files)
     index = store.get_bytes("bottles_hash.json")[0].decode()
     assert "wget-1.25.0_2.arm64_sonoma" not in index and "wget-1.25.0_2.monterey" in index
+
+
+def test_ctrl_c_keeps_what_was_verified(registry, tmp_path):
+    """An interrupt in the middle of a run commits the verified entries before it propagates."""
+    from sync_runtime.engine import Progress
+    from sync_runtime.index import IndexRepo
+
+    class InterruptAfter(Progress):
+        def __init__(self, n):
+            self.n = n
+
+        def finished(self, result):
+            self.n -= 1
+            if self.n == 0:
+                raise KeyboardInterrupt
+
+    store = FolderStore(tmp_path / "m")
+    engine = make_engine(registry, store, concurrency=2)
+    engine.progress = InterruptAfter(5)
+    with pytest.raises(KeyboardInterrupt):
+        engine.run()
+    index, _ = IndexRepo(store).load()
+    assert index is not None and len(index.bottles) >= 5
+    for entry in index.bottles.values():
+        assert store.digest(entry.key) == entry.sha256
+        image = entry.key.split("/blobs/")[0]
+        assert any((tmp_path / "m" / image / "manifests").iterdir())  # manifest beside it
+    # The next run finishes the job without downloading what is already there.
+    registry.reset_stats()
+    rest = make_engine(registry, store).run()
+    assert rest.ok and len(rest.copied) + len(index.bottles) == len(rest.plan.unchanged) + len(rest.plan.new)
