@@ -40,6 +40,7 @@ class ObjectInfo:
     etag: str | None = None
     last_modified: datetime | None = None
     metadata: dict | None = None
+    content_type: str | None = None
 
 
 def check_key(key: str) -> str:
@@ -425,7 +426,7 @@ class S3Store(Store):
             raise
         meta = r.get("Metadata", {})
         return ObjectInfo(key, r["ContentLength"], meta.get(SHA_META), r.get("ETag"),
-                          r.get("LastModified"), meta)
+                          r.get("LastModified"), meta, r.get("ContentType"))
 
     def put_stream(self, key, chunks, *, sha256, size=None, content_type="application/octet-stream",
                    on_bytes=None, length_hint=None) -> ObjectInfo:
@@ -473,8 +474,14 @@ class S3Store(Store):
         return r["Body"].read(), r["ETag"]
 
     def copy(self, src, dst, *, content_type=None) -> None:
-        # Server-side copy keeps the metadata (sha256); nothing passes through us.
-        self.s3.copy({"Bucket": self.bucket, "Key": self._k(src)}, self.bucket, self._k(dst))
+        # Server-side copy: nothing passes through us. The managed copy goes multipart above
+        # 8 MiB, and a multipart copy does NOT carry the source's metadata: pass it explicitly.
+        source = self.head(src)
+        if source is None:
+            raise InputError(f"cannot copy {src}: it does not exist")
+        extra = {"Metadata": source.metadata or {}, "MetadataDirective": "REPLACE",
+                 "ContentType": content_type or source.content_type or "application/octet-stream"}
+        self.s3.copy({"Bucket": self.bucket, "Key": self._k(src)}, self.bucket, self._k(dst), ExtraArgs=extra)
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         if ".." in prefix.split("/") or prefix.startswith("/"):

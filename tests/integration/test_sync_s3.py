@@ -103,6 +103,10 @@ def test_large_blob_streams_multipart_and_mismatch_aborts(aws, bucket, s3_store)
     assert info.size == len(data)
     s3 = aws.client("s3")
     assert s3.head_object(Bucket=bucket, Key="v2/x/blobs/sha256:" + good)["Metadata"]["sha256"] == good
+    # The bottle-domain copy of a multipart-sized blob keeps its sha256 metadata and type.
+    s3_store.copy("v2/x/blobs/sha256:" + good, "bottles/x-1.0.all.bottle.tar.gz")
+    head = s3.head_object(Bucket=bucket, Key="bottles/x-1.0.all.bottle.tar.gz")
+    assert head["Metadata"]["sha256"] == good and head["ContentLength"] == len(data)
     from sync_runtime.errors import DigestMismatch
 
     with pytest.raises(DigestMismatch):
@@ -110,7 +114,7 @@ def test_large_blob_streams_multipart_and_mismatch_aborts(aws, bucket, s3_store)
     with pytest.raises(DigestMismatch):  # small path too, size unknown
         s3_store.put_stream("small", iter([b"abc"]), sha256="0" * 64)
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
-    assert keys == {"v2/x/blobs/sha256:" + good}
+    assert keys == {"v2/x/blobs/sha256:" + good, "bottles/x-1.0.all.bottle.tar.gz"}
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
