@@ -82,6 +82,11 @@ def decide(index: Index, desired: Iterable[str], stale_since: Mapping[str, str],
     """What to prune (pure). ``desired``: index keys (filenames) the formula index still wants."""
     desired = set(desired)
     now_iso = iso(now)
+    if blocked is None and index.bottles and not desired & set(index.bottles):
+        # Nothing the mirror holds is wanted: an empty or unreadable formula index, or tags that
+        # are not the deployment's. Pruning on that would empty the mirror after the grace period.
+        blocked = (f"the formula index wants none of the {len(index.bottles)} bottle(s) the index holds "
+                   "(wrong --tags, or an empty formula index?)")
     d = Decision(blocked=blocked)
     stale = {k: e for k, e in index.bottles.items() if k not in desired}
     for k in stale:

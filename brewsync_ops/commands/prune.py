@@ -56,8 +56,13 @@ def prune_cmd(
         if not typer.confirm(f"remove {len(preview.remove)} bottle(s) ({len(preview.delete_keys)} objects)?",
                              default=False, err=True):
             raise typer.Exit(0)
+    snapshot = None
+    if not dry_run and preview.remove:
+        from .hash import keep_previous
+
+        snapshot = keep_previous(store)  # a folder or unversioned bucket keeps the index's old entries
     decision = preview if dry_run else prune.prune(store, desired, grace=grace)
-    data = {**decision.to_dict(), "dry_run": dry_run, "older_than": older_than}
+    data = {**decision.to_dict(), "dry_run": dry_run, "older_than": older_than, "snapshot": snapshot}
     if as_json:
         emit_json(data)
         return
@@ -71,6 +76,8 @@ def prune_cmd(
         typer.echo(f"  - {e.filename}")
     for k, since in list(decision.waiting.items())[:20]:
         typer.echo(f"  ~ {k} (stale since {since})")
+    if snapshot:
+        typer.echo(f"the previous index is kept as {snapshot} (brewsync hash versions)")
 
 
 def register(root: typer.Typer) -> None:

@@ -132,3 +132,34 @@ def test_orchestrator_prunes_after_a_successful_scheduled_run(registry, catalog,
     assert second["pruned"]["removed"] == len(stale) and second["pruned"]["deleted_objects"] > 0
     index = json.loads(s3_store.get_bytes(INDEX_KEY)[0])["bottles"]
     assert not set(stale) & set(index)
+
+
+def test_decide_refuses_when_nothing_the_mirror_holds_is_wanted():
+    """Wrong --tags or an empty formula index must not start the clock on the whole mirror."""
+    a = entry("a", "1.0", "monterey", "1" * 64)
+    index = Index({a.filename: a})
+    for desired in (set(), {"other-1.0.x86_64_linux.bottle.tar.gz"}):
+        d = prune.decide(index, desired, {a.filename: "2020-01-01T00:00:00Z"}, now=NOW, grace=timedelta(days=1))
+        assert d.remove == [] and d.delete_keys == [] and "wants none" in d.blocked
+
+
+def test_prune_cli_keeps_the_previous_index_of_a_folder_mirror(registry, catalog, tmp_path):
+    from sync_runtime.stores import FolderStore
+
+    store = FolderStore(tmp_path)
+    registry.set_catalog(catalog)
+    assert make_engine(registry, store).run().ok
+    registry.set_catalog(bump_version(catalog, "wget"))
+    assert make_engine(registry, store).run().ok
+    env = {"BREWSYNC_API_URL": registry.api_url, "BREWSYNC_BUCKET": ""}
+    done = CliRunner().invoke(app, ["prune", "--to", str(tmp_path), "--older-than", "0d", "--yes", "--json"], env=env)
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.stdout)
+    assert data["remove"] and data["snapshot"]
+    versions = json.loads(CliRunner().invoke(app, ["hash", "versions", "--to", str(tmp_path), "--json"],
+                                             env=env).stdout)["versions"]
+    assert next(v for v in versions if v["id"] == data["snapshot"])["valid"]
+    stamp = data["snapshot"].removeprefix("snapshot-")
+    kept = json.loads((tmp_path / "index-history" / f"bottles_hash.{stamp}.json").read_bytes())["bottles"]
+    assert set(data["remove"]) <= set(kept)  # the pruned entries stay recoverable
+    assert not set(data["remove"]) & set(json.loads((tmp_path / INDEX_KEY).read_bytes())["bottles"])
