@@ -159,29 +159,79 @@ def invoke(actx, event: dict, *, wait: bool, timeout: float = 3600, emit: Callab
         raise InputError(f"the orchestrator rejected the request: {result.get('error')}")
     if status == "dry-run":
         return Outcome("dry-run", run_id, result)
-    report = wait_for_report(actx, run_id, timeout=timeout, follower=follower,
-                             groups=[names.ecs_log_group] if status == "handed-off" else [], poll_s=poll_s)
+    stopped = None
+    if status == "handed-off" and result.get("tasks"):
+        stopped = lambda: tasks_stopped(actx, list(result["tasks"]))  # noqa: E731
+    try:
+        report = wait_for_report(actx, run_id, timeout=timeout, follower=follower,
+                                 groups=[names.ecs_log_group] if status == "handed-off" else [], poll_s=poll_s,
+                                 stopped=stopped)
+    except RunStopped as exc:
+        return Outcome("failed", run_id, result, error=str(exc))
     if report is None:
         return Outcome("running", run_id, result, error=f"no report after {timeout:.0f} s")
     final = "completed" if not report.get("failed") else "completed-with-failures"
     return Outcome(final, run_id, result, report)
 
 
+class RunStopped(Exception):
+    """Every worker task of the run stopped and no report was written: waiting longer is pointless."""
+
+
+STOPPED_CHECK_S = 15.0  # how often --wait asks ECS whether the run's tasks are still alive
+
+
+def tasks_stopped(actx, tasks: list[str]) -> str | None:
+    """Why every task stopped ("<task>: <reason> (exit N)"; …), or None while one still runs or
+    ECS cannot say (a task ECS no longer knows is not proof it failed)."""
+    from ..checks import Deployment
+
+    try:
+        cluster = Deployment(actx).cluster()
+        found = actx.client("ecs").describe_tasks(cluster=cluster, tasks=tasks[:100]).get("tasks", [])
+    except Exception:  # noqa: BLE001 - a courtesy: without an answer we keep waiting for the report
+        return None
+    if len(found) < min(len(tasks), 100) or any(t.get("lastStatus") != "STOPPED" for t in found):
+        return None
+    reasons = []
+    for t in found:
+        codes = [c.get("exitCode") for c in t.get("containers", []) if c.get("exitCode") is not None]
+        reasons.append(f"{t.get('taskArn', '?').rsplit('/', 1)[-1]}: {t.get('stoppedReason') or 'stopped'}"
+                       + (f" (exit {codes[0]})" if codes else ""))
+    return "; ".join(reasons)
+
+
 def wait_for_report(actx, run_id: str, *, timeout: float, follower: LogFollower | None = None,
-                    groups: list[str] = (), poll_s: float = 2.0) -> dict | None:
+                    groups: list[str] = (), poll_s: float = 2.0, store=None,
+                    stopped: Callable[[], str | None] | None = None, stopped_every: float = STOPPED_CHECK_S,
+                    ) -> dict | None:
+    """The run's report once it exists; None at ``timeout``. RunStopped when ``stopped`` says every
+    worker task has stopped and the report still is not there (the workers died without one)."""
     from sync_runtime.shards import read_json, report_key
     from sync_runtime.stores import S3Store
 
-    store = S3Store(deployment_bucket(actx), "", actx.aws)
+    if store is None:
+        store = S3Store(deployment_bucket(actx), "", actx.aws)
     if follower is not None:
         follower.groups = list(follower.groups) + [g for g in groups if g not in follower.groups]
     deadline = time.monotonic() + timeout
+    next_check = time.monotonic() + stopped_every
     while True:
         report = read_json(store, report_key(run_id))
         if report is not None:
             return report
         if time.monotonic() >= deadline:
             return None
+        if stopped is not None and time.monotonic() >= next_check:
+            next_check = time.monotonic() + stopped_every
+            why = stopped()
+            if why:
+                report = read_json(store, report_key(run_id))  # the last shard writes it, then stops
+                if report is not None:
+                    return report
+                if follower is not None:
+                    follower.poll()
+                raise RunStopped(f"every worker task of run {run_id} stopped without a report: {why}")
         if follower is not None:
             follower.poll()
         time.sleep(poll_s)

@@ -138,3 +138,50 @@ def test_recover_yes_on_a_deleted_index(stack, registry):
     report = json.loads(s3(info).get_object(Bucket=info.bucket, Key=f"runs/{run_id}/report.json")["Body"].read())
     assert report["failed"] == 0 and report["copied"] == 0
     assert "completed" in result.stdout
+
+
+def test_wait_ends_when_every_worker_task_stopped_without_a_report(tmp_path, monkeypatch):
+    """Workers that die (image pull, OOM) never write the report: --wait must say so, not wait
+    out its whole --timeout (an hour by default)."""
+    import time as _time
+
+    from brewsync_ops.commands import trigger as trig
+    from sync_runtime.stores import FolderStore
+
+    class FakeEcs:
+        def __init__(self):
+            self.calls = 0
+
+        def describe_tasks(self, cluster, tasks):
+            self.calls += 1
+            status = "RUNNING" if self.calls == 1 else "STOPPED"
+            return {"tasks": [{"taskArn": f"arn:aws:ecs:r:1:task/c/{t}", "lastStatus": status,
+                               "stoppedReason": "CannotPullContainerError: pull access denied",
+                               "containers": [{"exitCode": None}]} for t in tasks]}
+
+    class Ctx:
+        ecs = FakeEcs()
+
+        def client(self, name):
+            assert name == "ecs"
+            return self.ecs
+
+    class Dep:
+        def __init__(self, actx):
+            pass
+
+        def cluster(self):
+            return "homebrew-sync"
+
+    monkeypatch.setattr("brewsync_ops.checks.Deployment", Dep)
+    actx = Ctx()
+    store = FolderStore(tmp_path)
+    started = _time.monotonic()
+    with pytest.raises(trig.RunStopped, match="CannotPullContainerError"):
+        trig.wait_for_report(actx, "20261129T030000Z-abcdef", timeout=60, poll_s=0.01, store=store,
+                             stopped=lambda: trig.tasks_stopped(actx, ["t1", "t2"]), stopped_every=0.05)
+    assert _time.monotonic() - started < 5 and actx.ecs.calls == 2
+    # a report written by the last shard just before it stopped still wins
+    store.put_bytes("runs/20261129T030000Z-abcdef/report.json", b'{"failed": 0}')
+    assert trig.wait_for_report(actx, "20261129T030000Z-abcdef", timeout=60, poll_s=0.01, store=store,
+                                stopped=lambda: "all stopped", stopped_every=0.0) == {"failed": 0}
