@@ -301,7 +301,10 @@ def provision(endpoint: str, *, region: str = DEFAULT_REGION, prefix: str = "hom
         containerDefinitions=[{
             "name": names.container_name, "image": info.image_uri, "essential": True, "memory": 2048,
             "command": ["python", "-m", "sync_runtime.worker"],
-            "environment": [{"name": "BUCKET", "value": bucket}, {"name": "BREWSYNC_PREFIX", "value": prefix}],
+            # What terraform/modules/worker sets (RUN_ID and SHARD come from RunTask overrides).
+            "environment": [{"name": k, "value": v} for k, v in sorted({
+                "BUCKET": bucket, "SLACK_SECRET_ID": names.slack_secret, "API_URL": api_url,
+                "BREWSYNC_PREFIX": prefix, "AWS_DEFAULT_REGION": region, "TMPDIR": "/tmp"}.items())],
             "logConfiguration": {"logDriver": "awslogs", "options": {
                 "awslogs-group": names.ecs_log_group, "awslogs-region": region, "awslogs-stream-prefix": "worker"}},
         }])
