@@ -81,3 +81,64 @@ def test_one_file_per_area_with_unique_anchors():
         assert all(a.startswith(area + "-") for a in found), f"{area}: anchors start with the area"
     assert (RUNBOOKS / "performance.md").is_file()
     assert runbooks_dir().resolve() in (RUNBOOKS.resolve(), (REPO / "brewsync_ops" / "runbooks").resolve())
+
+
+_BREWSYNC_CMD = re.compile(r"`(brewsync [^`]*)`")
+
+
+def _runbook_commands():
+    for path in sorted(RUNBOOKS.glob("*.md")):
+        for m in _BREWSYNC_CMD.finditer(path.read_text()):
+            yield path.name, m.group(1)
+
+
+def test_every_brewsync_command_in_the_runbooks_exists_with_its_options():
+    """Each `brewsync …` a runbook tells the on-call engineer to run names a real command, and each
+    option it passes is one that command (or the root) accepts."""
+    import shlex
+
+    from typer.main import get_command
+
+    from brewsync_ops.cli import app
+
+    root = get_command(app)
+    problems, checked = [], 0
+    for name, line in _runbook_commands():
+        words = shlex.split(line.replace("…", " ").replace("[", " ").replace("]", " ").replace("|", " "))[1:]
+        cmd, where = root, ["brewsync"]
+        for word in words:
+            if word.startswith("-"):
+                opts = {o for p in cmd.params for o in (*p.opts, *getattr(p, "secondary_opts", []))}
+                if word.split("=")[0] not in opts:
+                    problems.append(f"{name}: `{line}`: {' '.join(where)} has no option {word}")
+                continue
+            if hasattr(cmd, "commands"):
+                sub = cmd.commands.get(word)
+                if sub is None:
+                    if not (word.isupper() or word.startswith("<")):
+                        problems.append(f"{name}: `{line}`: {' '.join(where)} has no command {word!r}")
+                    break
+                cmd, where = sub, where + [word]
+        checked += 1
+    assert checked >= 100
+    assert not problems, "\n".join(problems)
+
+
+def test_raw_invoke_in_the_runbooks_is_asynchronous_and_sends_the_trigger_payload():
+    """The raw equivalent of `brewsync trigger --rebuild` must send exactly what trigger sends, and
+    asynchronously: a synchronous invoke outlives the aws CLI's read timeout and its retry starts a
+    second run."""
+    import json
+
+    from brewsync_ops.commands.trigger import payload
+
+    invokes = [(p.name, m.group(0)) for p in sorted(RUNBOOKS.glob("*.md"))
+               for m in re.finditer(r"aws lambda invoke [^`]*", p.read_text())]
+    assert invokes
+    for name, cmd in invokes:
+        assert "--invocation-type Event" in cmd, f"{name}: {cmd}"
+        assert "--cli-binary-format" not in cmd, f"{name}: aws CLI v1 refuses this option: {cmd}"
+        sent = json.loads(re.search(r"--payload '([^']*)'", cmd).group(1))
+        assert sent == payload(sent["source"], rebuild=sent["rebuild_hash"], dry_run=sent["dry_run"],
+                               formulae=sent["formulae"]), f"{name}: {cmd}"
+        assert sent == payload("manual", rebuild=True)
