@@ -64,6 +64,8 @@ class JsonFormatter(logging.Formatter):
                 out[key] = value
         if record.exc_info:
             out["error_type"] = record.exc_info[0].__name__ if record.exc_info[0] else None
+            # The one clue on-call has for an unexpected crash; masked like the message.
+            out["traceback"] = redact(self.formatException(record.exc_info))
         return json.dumps(out, default=str, sort_keys=False)
 
 

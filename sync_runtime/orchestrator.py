@@ -34,6 +34,7 @@ from .index import utc_now
 from .observability import emit_metrics, set_context, setup_logging
 from .plan import Item, make_plan
 from .rebuild import rebuild_index, write_index
+from .redact import redact
 from .shards import (RunInfo, ShardPlan, UNKNOWN_SIZE_GUESS, item_bytes, results_to_dict,
                      run_key, shard_key, split_shards)
 from .slack import Notifier, failure_message, start_message, test_message
@@ -231,6 +232,7 @@ class Orchestrator:
         except Exception as exc:  # noqa: BLE001 - one line for Slack and the log, then fail
             log.exception("Run %s crashed", run_id)
             error, runbook = f"{type(exc).__name__}: {exc}", None
+        error = redact(error)  # the message also becomes the Lambda's error result and log line
         log.error("Run %s failed: %s", run_id, error)
         self.notifier.send(failure_message(run_id, error=error, runbook=runbook or "runbooks/recovery.md"))
         raise SyncFailed(f"run {run_id} failed: {error}", runbook=runbook or "runbooks/recovery.md") from None

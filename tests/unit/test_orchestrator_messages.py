@@ -142,3 +142,56 @@ def test_json_log_lines_carry_context_and_redact():
     assert rec["message"].startswith("Downloaded bottle wget-1.0.arm64_sonoma.bottle.tar.gz (10 bytes, abab")
     assert rec["run_id"] == "r2" and rec["request_id"] == "req-2" and rec["level"] == "WARNING"
     assert "abcdefghijklmnop" not in stream.getvalue()
+
+
+def test_a_crash_logs_a_redacted_traceback():
+    """log.exception must keep the traceback (on-call's only clue) but never a secret in it."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("brewsync.test-crash")
+    logger.addHandler(handler)
+    logger.propagate = False
+
+    def deep_in_the_engine():
+        raise RuntimeError(f"POST {URL} refused")
+
+    try:
+        try:
+            deep_in_the_engine()
+        except RuntimeError:
+            logger.exception("Run r3 crashed")
+    finally:
+        logger.removeHandler(handler)
+    rec = json.loads(stream.getvalue())
+    assert rec["error_type"] == "RuntimeError"
+    assert "deep_in_the_engine" in rec["traceback"] and "Traceback" in rec["traceback"]
+    assert "abcdefghijklmnop" not in stream.getvalue()
+
+
+def test_a_failed_run_never_puts_a_secret_in_the_lambda_error(caplog):
+    """SyncFailed becomes the Lambda's error result and the runtime's log line: mask it too."""
+    from sync_runtime.orchestrator import Orchestrator, Request, SyncFailed
+
+    class Boom(Orchestrator):
+        def __init__(self):
+            self.notifier = self.sent = None
+
+        def run(self, request, context, run_id):
+            raise RuntimeError(f"upload to {URL} failed")
+
+    class Notifier:
+        def __init__(self):
+            self.messages = []
+
+        def send(self, message):
+            self.messages.append(message)
+            return True
+
+    orch = Boom()
+    orch.notifier = Notifier()
+    with pytest.raises(SyncFailed) as err:
+        orch.handle(Request("manual"))
+    assert "RuntimeError: upload to https://hooks.slack.com/…redacted" in err.value.message
+    # (caplog's own formatter prints the raw traceback; ours masks it, see the test above)
+    assert "abcdefghijklmnop" not in err.value.message + "".join(caplog.messages) + json.dumps(orch.notifier.messages)
