@@ -100,11 +100,18 @@ def _tasks(dep, ecs, cluster: str, opts: CheckOptions) -> list[Finding]:
     out = []
     failed = []
     for t in _describe_tasks(ecs, cluster, "STOPPED"):
+        task_id = t["taskArn"].rsplit("/", 1)[-1][:12]
         codes = [c.get("exitCode") for c in t.get("containers", []) if c.get("exitCode") not in (None, 0)]
         if codes:
-            failed.append(f"{t['taskArn'].rsplit('/', 1)[-1][:12]}: exit {codes[0]} ({t.get('stoppedReason') or 'no reason'})")
+            failed.append(f"{task_id}: exit {codes[0]} ({t.get('stoppedReason') or 'no reason'})")
+        elif t.get("stopCode") == "TaskFailedToStart":
+            # no exit code at all: the image could not be pulled, the secret read, the ENI created…
+            reasons = [c.get("reason") for c in t.get("containers", []) if c.get("reason")]
+            failed.append(f"{task_id}: failed to start ({t.get('stoppedReason') or 'no reason'}"
+                          + (f"; {reasons[0]}" if reasons else "") + ")")
     if failed:
-        out.append(finding(AREA, "task-failed", Status.FAIL, f"{len(failed)} recent task(s) stopped with a non-zero exit code",
+        out.append(finding(AREA, "task-failed", Status.FAIL,
+                           f"{len(failed)} recent task(s) failed to start or stopped with a non-zero exit code",
                            evidence="; ".join(failed[:3]),
                            fix="brewsync ecs tasks  (then: brewsync logs tail --group ecs)"))
     else:
@@ -153,6 +160,10 @@ def _efs(dep, td: dict) -> Finding:
     if not fs_ids:
         return finding(AREA, "efs-mount-missing", Status.OK, "no EFS volume configured")
     subnets = set(dep.subnets())
+    if not subnets:
+        return finding(AREA, "efs-mount-missing", Status.UNKNOWN,
+                       "could not check: the task subnets are not known",
+                       evidence="the orchestrator's SUBNETS setting is empty (or could not be read)")
     efs = dep.client("efs")
     missing = []
     for fs in fs_ids:

@@ -70,14 +70,38 @@ def create_schedule(dep: Deployment) -> str:
 
 # ---- lambda ---------------------------------------------------------------------------------
 
+def update_function_configuration(dep: Deployment, *, attempts: int = 60, pause: float = 1.0, **kwargs) -> dict:
+    """update-function-configuration, one at a time: AWS refuses a second update while the first
+    is in progress (ResourceConflictException) — exactly what `doctor --fix` does when timeout,
+    memory and routing are all wrong. Wait for LastUpdateStatus to settle, retry on a conflict."""
+    import time
+
+    from ._base import error_code
+
+    lam = dep.client("lambda")
+    name = dep.names.lambda_function
+    for n in range(attempts):
+        try:
+            status = lam.get_function_configuration(FunctionName=name).get("LastUpdateStatus")
+            if status == "InProgress":
+                time.sleep(pause)
+                continue
+            return lam.update_function_configuration(FunctionName=name, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - only a conflict is retried
+            if error_code(exc) != "ResourceConflictException" or n == attempts - 1:
+                raise
+            time.sleep(pause)
+    raise RuntimeError(f"{name}: an earlier configuration update is still in progress; try again shortly")
+
+
 def tune_lambda(dep: Deployment, *, timeout: int | None = None, memory: int | None = None) -> str:
-    kwargs: dict = {"FunctionName": dep.names.lambda_function}
+    kwargs: dict = {}
     if timeout is not None:
         kwargs["Timeout"] = timeout
     if memory is not None:
         kwargs["MemorySize"] = memory
-    dep.client("lambda").update_function_configuration(**kwargs)
-    return ", ".join(f"{k}={v}" for k, v in kwargs.items() if k != "FunctionName")
+    update_function_configuration(dep, **kwargs)
+    return ", ".join(f"{k}={v}" for k, v in kwargs.items())
 
 
 def fix_routing(dep: Deployment) -> str:
@@ -99,8 +123,9 @@ def fix_routing(dep: Deployment) -> str:
         if bad:
             env[key] = value
             changed.append(f"{key}={value}")
-    dep.client("lambda").update_function_configuration(FunctionName=dep.names.lambda_function,
-                                                       Environment={"Variables": env})
+    if not changed:
+        return "nothing to change"
+    update_function_configuration(dep, Environment={"Variables": env})
     return "set " + ", ".join(changed) if changed else "nothing to change"
 
 

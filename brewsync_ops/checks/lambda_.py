@@ -35,14 +35,14 @@ def check(ctx, opts: CheckOptions) -> list[Finding]:
                        f"memory {memory} MB" + ("" if memory >= LAMBDA_MIN_MEMORY_MB
                                                 else f" is below {LAMBDA_MIN_MEMORY_MB} MB: slow network and CPU"),
                        evidence=f"MemorySize={memory}", fix=f"brewsync lambda tune --memory {LAMBDA_DEFAULT_MEMORY_MB}"))
-    out += attempt(AREA, "timed-out", lambda: _timed_out(dep, opts))
+    out += attempt(AREA, "timed-out", lambda: _timed_out(dep, opts, timeout))
     out += attempt(AREA, "duration-near-timeout", lambda: _duration(dep, opts, timeout))
     out += attempt(AREA, "errors", lambda: _errors(dep, opts))
     out += attempt(AREA, "routing-invalid", lambda: _routing(dep))
     return out
 
 
-def _timed_out(dep, opts) -> Finding:
+def _timed_out(dep, opts, timeout: int) -> Finding:
     events = log_events(dep, dep.names.lambda_log_group, '"Task timed out"', hours=7 * 24, now=opts.clock())
     if not events:
         return finding(AREA, "timed-out", Status.OK, "no 'Task timed out' in the last 7 days")
@@ -50,7 +50,14 @@ def _timed_out(dep, opts) -> Finding:
     return finding(AREA, "timed-out", Status.FAIL,
                    f"{len(events)} run(s) timed out in the last 7 days: work is not handed to ECS in time",
                    evidence=sample,
-                   fix="brewsync lambda tune --timeout 900")
+                   fix=timed_out_fix(timeout))
+
+
+def timed_out_fix(timeout: int) -> str:
+    """Below the maximum, raise the timeout; at it, only handing more work to ECS helps."""
+    if timeout < LAMBDA_TIMEOUT_SECONDS:
+        return f"brewsync lambda tune --timeout {LAMBDA_TIMEOUT_SECONDS}"
+    return "terraform apply -var size_threshold_gb=10  (runs above it go to ECS; the timeout is already the maximum)"
 
 
 def _duration(dep, opts, timeout: int) -> Finding:

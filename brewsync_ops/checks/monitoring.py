@@ -155,5 +155,5 @@ def _alarms(dep, topic: str | None) -> list[Finding]:
     firing = [n for n, a in by_name.items() if a.get("StateValue") == "ALARM"]
     if firing:
         out.append(finding(AREA, "alarm-firing", Status.WARN, f"{len(firing)} alarm(s) in ALARM",
-                           evidence=", ".join(firing), fix="brewsync doctor"))
+                           evidence=", ".join(firing), fix="brewsync alarms status  (each alarm names its runbook)"))
     return out

@@ -78,8 +78,12 @@ def check(ctx, opts: CheckOptions) -> list[Finding]:
 def _routes(dep, vpc: str, nat_ids: set[str]) -> Finding | None:
     if not nat_ids:
         return None  # network.nat-missing says it: no route can be right without a NAT
+    subnets = task_subnets(dep)
+    if not subnets:
+        return finding(AREA, "route-missing", Status.UNKNOWN, "could not check: the task subnets are not known",
+                       evidence="the orchestrator's SUBNETS setting is empty (or could not be read)")
     bad = []
-    for subnet, table in route_tables_of(dep, vpc, task_subnets(dep)).items():
+    for subnet, table in route_tables_of(dep, vpc, subnets).items():
         default = [r for r in table.get("Routes", []) if r.get("DestinationCidrBlock") == "0.0.0.0/0"
                    and r.get("State", "active") == "active"]
         if not any(r.get("NatGatewayId") in nat_ids for r in default):

@@ -87,13 +87,70 @@ def run_checks(ctx: typer.Context, areas: list[str], *, as_json: bool, query: st
     findings = run_all(app_context(ctx), only=areas, options=opts)
     if no_access(findings):
         raise AccessError("no check could reach AWS", hint="check credentials and --endpoint-url")
-    emit_findings(findings, as_json=as_json, query=query, title=title)
+    nothing_checked(findings)
+    show_findings(findings, as_json=as_json, query=query, title=title)
     finish(findings)
 
 
 def finish(findings) -> None:
     if any(f.status.is_problem for f in findings):
         raise typer.Exit(int(ExitCode.FINDINGS))
+
+
+def nothing_checked(findings) -> None:
+    """Exit 4 when not one check could ask AWS (every finding *unknown*): saying "healthy" then
+    would be a false pass — typically a profile that is refused everywhere."""
+    from ..findings import Status
+
+    if findings and all(f.status is Status.UNKNOWN for f in findings):
+        reasons = sorted({f.evidence or f.summary for f in findings})
+        raise AccessError(f"no check could ask AWS ({len(findings)} unknown): {reasons[0]}",
+                          hint="check the IAM permissions of your profile, --region and --endpoint-url")
+
+
+def for_display(finding):
+    """A copy of ``finding`` whose text is safe to put in a rich table: AWS text (a stoppedReason,
+    an exception) may contain ``[...]``, which rich would read as markup — and crash on ``[/x]``."""
+    from dataclasses import replace
+
+    from rich.markup import escape
+
+    return replace(finding, summary=escape(finding.summary), evidence=escape(finding.evidence or ""),
+                   fix=escape(finding.fix) if finding.fix else finding.fix)
+
+
+def verdict_line(findings, hidden_ok: int = 0) -> str:
+    """The one-line verdict; never "healthy" when nothing passed, and says what was hidden."""
+    from collections import Counter
+
+    from ..render import verdict
+
+    counts = Counter(f.status.value for f in findings)
+    line = verdict(findings)
+    if not counts.get("fail") and not counts.get("warn") and counts.get("unknown"):
+        line = (f"no problem found: {counts.get('ok', 0)} checks passed, {counts['unknown']} could not be "
+                "checked (the unknown rows say why)")
+    if hidden_ok:
+        line += f"; {hidden_ok} ok row(s) not shown (--all shows every row)"
+    return line
+
+
+def show_findings(findings, *, as_json: bool = False, query: str | None = None, title: str | None = None,
+                  show_ok: bool = True, **extra) -> None:
+    """Findings on stdout: complete JSON with --json/--query; else a table (the problems and
+    unknowns only, unless ``show_ok``) and the verdict line."""
+    from ..render import emit_findings, findings_table, stdout_console
+    from ..findings import Status
+
+    if as_json or query:
+        emit_findings(findings, as_json=as_json, query=query, title=title, **extra)
+        return
+    shown = [for_display(f) for f in findings if show_ok or f.status is not Status.OK]
+    hidden = len(findings) - len(shown)
+    console = stdout_console()
+    if shown:
+        console.print(findings_table(shown, title))
+    console.print(verdict_line(findings, hidden), markup=False)
 
 
 def done(message: str, *, as_json: bool = False, query: str | None = None, **data) -> None:

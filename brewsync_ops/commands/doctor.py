@@ -8,7 +8,8 @@ import typer
 
 from sync_runtime.errors import AccessError
 
-from ._common import JSON_OPT, QUERY_OPT, app_context, deployment, finish, no_access, parse_areas, preflight
+from ._common import (JSON_OPT, QUERY_OPT, app_context, deployment, finish, no_access, nothing_checked, parse_areas,
+                      preflight, show_findings)
 
 app = typer.Typer(help="Diagnose the whole deployment.")
 
@@ -24,10 +25,16 @@ def doctor(
     write_probe: bool = typer.Option(False, "--write-probe", help="Also put and delete a probe object in the bucket."),
     send_test: bool = typer.Option(False, "--send-test", help="Also post a test message to the Slack webhook."),
     full: bool = typer.Option(False, "--full", help="Check every index entry against the store (default: a sample)."),
+    show_all: bool = typer.Option(False, "--all", "--verbose", "-v",
+                                  help="Show every row, the ok ones too (default: problems and unknowns; "
+                                       "--json always has every finding)."),
 ) -> None:
-    """Run every check concurrently; exit 0 healthy, 1 findings, 2 usage, 4 no AWS access."""
+    """Run every check concurrently; exit 0 healthy, 1 findings, 2 usage, 4 no AWS access.
+
+    The table lists what needs attention (fail, warn, unknown); the verdict line counts the rest."""
     from ..checks import CheckOptions, Deployment, apply_fix, fixable, run_all
-    from ..render import check_query, emit_findings, stderr_console
+    from ..render import check_query, stderr_console
+    from sync_runtime.redact import redact
 
     check_query(query)
     areas = parse_areas(only)
@@ -42,6 +49,7 @@ def doctor(
     findings = check()
     if no_access(findings):
         raise AccessError("no check could reach AWS", hint="check credentials and --endpoint-url")
+    nothing_checked(findings)
     applied: list[dict] = []
     if fix:
         err = stderr_console()
@@ -55,17 +63,17 @@ def doctor(
             try:
                 result = apply_fix(actx, f, dep)
                 applied.append({"id": f.id, "remedy": remedy.description, "applied": True, "result": result})
-                err.print(f"fixed {f.id}: {result}")
+                err.print(redact(f"fixed {f.id}: {result}"), markup=False)
             except Exception as exc:  # noqa: BLE001 - one remedy failing must not stop the others
                 applied.append({"id": f.id, "remedy": remedy.description, "applied": False,
                                 "result": f"failed: {type(exc).__name__}: {exc}"})
-                err.print(f"could not fix {f.id}: {type(exc).__name__}: {exc}")
+                err.print(redact(f"could not fix {f.id}: {type(exc).__name__}: {exc}"), markup=False)
         if not applied:
             err.print("nothing to fix automatically")
         else:
             findings = check()  # re-check: report the state after the remedies
     extra = {"fixes": applied} if fix else {}
-    emit_findings(findings, as_json=as_json, query=query, title="brewsync doctor", **extra)
+    show_findings(findings, as_json=as_json, query=query, title="brewsync doctor", show_ok=show_all, **extra)
     finish(findings)
 
 

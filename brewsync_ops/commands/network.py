@@ -33,14 +33,13 @@ def probe(ctx: typer.Context,
           as_json: bool = JSON_OPT, query: Optional[str] = QUERY_OPT) -> None:
     """Run a one-off worker task that resolves and fetches the formula index and a ghcr manifest."""
     from ..checks.network import run_probe
-    from ..render import emit_findings
-    from ._common import finish
+    from ._common import finish, show_findings
 
     seconds = int_option("--timeout", timeout, 1, 900)
     dep = deployment(ctx)
     preflight(dep)
     findings = run_probe(dep, timeout=seconds)
-    emit_findings(findings, as_json=as_json, query=query, title="network probe")
+    show_findings(findings, as_json=as_json, query=query, title="network probe")
     finish(findings)
 
 

@@ -56,13 +56,12 @@ def region(ctx: typer.Context, as_json: bool = JSON_OPT, query: Optional[str] = 
     """The bucket's region against the functions' region."""
     from ..checks._base import attempt
     from ..checks.s3 import _region
-    from ..render import emit_findings
-    from ._common import finish
+    from ._common import finish, show_findings
 
     dep = deployment(ctx)
     preflight(dep)
     findings = attempt("s3", "region-mismatch", lambda: _region(dep, dep.client("s3"), dep.bucket()))
-    emit_findings(findings, as_json=as_json, query=query, title="s3 region")
+    show_findings(findings, as_json=as_json, query=query, title="s3 region")
     finish(findings)
 
 
