@@ -786,8 +786,11 @@ def rebuild_cmd(ctx: typer.Context, to: Optional[str] = TO_OPT,
                                          help="Client bottle tags the mirror serves, comma separated."),
                 as_json: bool = JSON_OPT) -> None:
     """Recreate the index from the objects' sha256 metadata (HEAD/LIST only, nothing downloaded)."""
+    from sync_runtime.engine import LAYOUTS
     from sync_runtime.tags import parse_tags
 
+    if layout not in LAYOUTS:
+        raise InputError(f"--layout {layout!r}: expected one of {', '.join(LAYOUTS)}")
     store = open_mirror(ctx, to)
     result = rebuild(store, tags=parse_tags(tags), layout=layout)
     data = {"entries": len(result.index.bottles), "dry_run": dry_run, **result.changes,

@@ -122,3 +122,10 @@ def test_rebuild_write_keeps_entries_a_sync_wrote_meanwhile(mirror):
     IndexRepo(store).update(lambda cur: merge(cur, removed=[gone]))  # a prune removed it meanwhile
     hash_ops.write_rebuilt(store, rebuilt)
     assert set(IndexRepo(store).load()[0].bottles) == {new.filename}
+
+
+def test_rebuild_unknown_layout_is_one_line_exit_2(mirror):
+    before = (mirror / INDEX_KEY).read_bytes()
+    result = run("hash", "rebuild", "--to", str(mirror), "--layout", "bogus", "--yes")
+    assert result.exit_code == 2 and "--layout 'bogus'" in one_error_line(result)
+    assert (mirror / INDEX_KEY).read_bytes() == before
