@@ -18,6 +18,7 @@ on their own; the handler only parses, loads the configuration and calls `Orches
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -47,6 +48,9 @@ TEST_SOURCES = ("notification-test",)  # what `brewsync slack test --via-lambda`
 EVENT_KEYS = {"source": str, "rebuild_hash": bool, "dry_run": bool, "formulae": list}
 MAX_FORMULAE = 2000
 DEFAULT_REMAINING_MS = 900_000
+RUN_TASK_ATTEMPTS = 3  # a shard Fargate could not place (capacity, throttling) is asked for again
+RUN_TASK_PERMANENT = {"AccessDeniedException", "InvalidParameterException", "ClusterNotFoundException",
+                      "PlatformUnknownException", "UnsupportedFeatureException", "ParamValidationError"}
 
 
 class SyncFailed(BrewsyncError):
@@ -347,21 +351,44 @@ class Orchestrator:
         self.store.put_bytes(run_key(info.run_id), info.to_json(), content_type="application/json")
         ecs = self.aws.client("ecs")
         tasks: list[str] = []
-        problems: list[str] = []
-        for n in range(len(shards)):
-            try:
-                resp = ecs.run_task(**run_task_request(cfg, info.run_id, n))
-            except Exception as exc:  # noqa: BLE001 - reported per shard below
-                code = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
-                problems.append(f"shard {n}: {code}: {str(exc)[:160]}")
-                continue
-            for failure in resp.get("failures", []):
-                problems.append(f"shard {n}: {failure.get('reason')} {failure.get('detail') or ''}".strip())
-            tasks += [t["taskArn"] for t in resp.get("tasks", [])]
-        if problems:
+        pending = list(range(len(shards)))
+        for attempt in range(RUN_TASK_ATTEMPTS):
+            problems: dict[int, str] = {}
+            retryable = False
+            for n in pending:
+                try:
+                    resp = ecs.run_task(**run_task_request(cfg, info.run_id, n))
+                except Exception as exc:  # noqa: BLE001 - reported per shard below
+                    code = getattr(exc, "response", {}).get("Error", {}).get("Code") or type(exc).__name__
+                    problems[n] = f"shard {n}: {code}: {str(exc)[:160]}"
+                    retryable = retryable or code not in RUN_TASK_PERMANENT
+                    continue
+                started = [t["taskArn"] for t in resp.get("tasks", [])]
+                if not started:
+                    # Fargate capacity, throttling: RunTask answers 200 with a failure entry.
+                    reasons = "; ".join(f"{f.get('reason')} {f.get('detail') or ''}".strip()
+                                        for f in resp.get("failures", [])) or "no task started"
+                    problems[n] = f"shard {n}: {reasons}"
+                    retryable = True
+                tasks += started
+            pending = sorted(problems)
+            if not pending or not retryable or attempt + 1 == RUN_TASK_ATTEMPTS:
+                break
+            log.warning("RunTask did not start %d shard(s), retrying: %s", len(pending), "; ".join(problems.values()))
+            time.sleep(self.retry_pause * 2 * (attempt + 1))
+        if pending:
+            # Re-running a shard is safe (idempotent); say exactly how.
+            example = run_task_request(cfg, info.run_id, pending[0])
+            net = example["networkConfiguration"]["awsvpcConfiguration"]
+            command = (f"aws ecs run-task --cluster {cfg.ecs_cluster} --task-definition {cfg.task_definition} "
+                       f"--launch-type FARGATE --started-by {info.run_id[:36]} --network-configuration "
+                       f"'awsvpcConfiguration={{subnets=[{','.join(net['subnets'])}],"
+                       f"securityGroups=[{','.join(net['securityGroups'])}],assignPublicIp=DISABLED}}' "
+                       f"--overrides '{json.dumps(example['overrides'], separators=(',', ':'))}'")
             raise BrewsyncError(
-                "ECS did not start every shard: " + "; ".join(problems),
-                hint=f"the plan is kept under runs/{info.run_id}/; re-run the missing shards",
+                f"ECS did not start shard(s) {', '.join(map(str, pending))} of {len(shards)}: "
+                + "; ".join(problems[n] for n in pending),
+                hint=f"the plan is kept under runs/{info.run_id}/; start each missing shard (SHARD=<n>) with: {command}",
                 runbook="runbooks/recovery.md")
         return tasks
 

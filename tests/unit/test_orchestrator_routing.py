@@ -127,3 +127,72 @@ def test_run_task_request():
         "assignPublicIp": "DISABLED"}
     assert req["overrides"]["containerOverrides"] == [{"name": "worker", "environment": [
         {"name": "RUN_ID", "value": "20261129T030000Z-abcdef"}, {"name": "SHARD", "value": "3"}]}]
+
+
+class FakeEcs:
+    """RunTask answers from a script: per call, 'ok', 'capacity' (200 + failure) or an exception."""
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.calls = []
+
+    def run_task(self, **kw):
+        self.calls.append(kw)
+        what = self.script.pop(0) if self.script else "ok"
+        if isinstance(what, Exception):
+            raise what
+        shard = kw["overrides"]["containerOverrides"][0]["environment"][1]["value"]
+        if what == "capacity":
+            return {"tasks": [], "failures": [{"reason": "Capacity is unavailable at this time"}]}
+        return {"tasks": [{"taskArn": f"arn:aws:ecs:us-east-1:1:task/homebrew-sync/{shard}-{len(self.calls)}"}],
+                "failures": []}
+
+
+class FakeAws:
+    def __init__(self, ecs):
+        self.ecs = ecs
+
+    def client(self, name):
+        assert name == "ecs"
+        return self.ecs
+
+
+def hand_off_with(tmp_path, script):
+    from sync_runtime.orchestrator import Orchestrator
+    from sync_runtime.stores import FolderStore
+
+    cfg = RuntimeConfig.from_env({
+        "BUCKET": "mirror", "TAGS": "arm64_sonoma", "SHARD_COUNT": "3", "ECS_CLUSTER": "homebrew-sync",
+        "TASK_DEFINITION": "homebrew-bottles-sync", "SUBNETS": "subnet-0123abcd", "SECURITY_GROUPS": "sg-0123abcd"})
+    ecs = FakeEcs(script)
+    orch = Orchestrator(cfg, aws=FakeAws(ecs), store=FolderStore(tmp_path), notifier=object(), retry_pause=0)
+    items = [Item(bottle(f"f{i}", MB), "new") for i in range(3)]
+    shards = split_shards(items, 3)
+    info = RunInfo("20261129T030000Z-abcdef", "2026-11-29T03:00:00Z", "schedule", len(shards), ("arm64_sonoma",), "both")
+    return orch, ecs, info, shards
+
+
+def test_hand_off_asks_again_for_a_shard_fargate_could_not_place(tmp_path):
+    orch, ecs, info, shards = hand_off_with(tmp_path, ["ok", "capacity", "ok", "ok"])
+    tasks = orch.hand_off(info, shards, {})
+    assert len(tasks) == 3 and len(ecs.calls) == 4
+    started = [c["overrides"]["containerOverrides"][0]["environment"][1]["value"] for c in ecs.calls]
+    assert started == ["0", "1", "2", "1"]  # only the missing shard is asked for again
+
+
+def test_hand_off_that_cannot_start_a_shard_says_which_and_how_to_start_it(tmp_path):
+    from botocore.exceptions import ClientError
+
+    from sync_runtime.errors import BrewsyncError
+
+    denied = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}, "RunTask")
+    orch, ecs, info, shards = hand_off_with(tmp_path, ["ok", "ok", denied])
+    with pytest.raises(BrewsyncError) as err:
+        orch.hand_off(info, shards, {})
+    assert len(ecs.calls) == 3  # a permanent error is not retried
+    assert "shard(s) 2 of 3" in err.value.message and "AccessDeniedException" in err.value.message
+    hint = err.value.hint
+    assert "aws ecs run-task --cluster homebrew-sync --task-definition homebrew-bottles-sync" in hint
+    assert '"name":"SHARD","value":"2"' in hint and "subnets=[subnet-0123abcd]" in hint
+    # The plan stays for the re-run.
+    assert (tmp_path / "runs/20261129T030000Z-abcdef/plan/shard-2.json").is_file()
