@@ -55,11 +55,20 @@ def doctor(
         err = stderr_console()
         from ..checks.fixes import REMEDIES
 
+        answering = True
         for f in fixable(findings):
             remedy = REMEDIES[f.id]
-            if not yes and not typer.confirm(f"{f.id}: {remedy.description}?", default=False, err=True):
-                applied.append({"id": f.id, "remedy": remedy.description, "applied": False, "result": "skipped"})
-                continue
+            if not yes:
+                try:
+                    agreed = answering and typer.confirm(f"{f.id}: {remedy.description}?", default=False, err=True)
+                except typer.Abort:  # no answer (stdin closed, Ctrl-C): apply nothing more, still report
+                    answering = agreed = False
+                    err.print("\nno answer: no further remedy applied (--yes applies them without asking)",
+                              markup=False)
+                if not agreed:
+                    applied.append({"id": f.id, "remedy": remedy.description, "applied": False,
+                                    "result": "skipped"})
+                    continue
             try:
                 result = apply_fix(actx, f, dep)
                 applied.append({"id": f.id, "remedy": remedy.description, "applied": True, "result": result})
@@ -70,7 +79,7 @@ def doctor(
                 err.print(redact(f"could not fix {f.id}: {type(exc).__name__}: {exc}"), markup=False)
         if not applied:
             err.print("nothing to fix automatically")
-        else:
+        elif any(a["applied"] for a in applied):
             findings = check()  # re-check: report the state after the remedies
     extra = {"fixes": applied} if fix else {}
     show_findings(findings, as_json=as_json, query=query, title="brewsync doctor", show_ok=show_all, **extra)

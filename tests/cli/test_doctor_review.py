@@ -199,3 +199,18 @@ def test_fix_timeout_memory_and_routing_in_a_row_waits_for_each_update(monkeypat
         fixes.REMEDIES[fid].apply(dep)
     assert [sorted(u) for u in lam.updates] == [["Timeout"], ["MemorySize"], ["Environment"]]
     assert lam.updates[-1]["Environment"]["Variables"]["SIZE_THRESHOLD_GB"] != "x"
+
+
+def test_fix_without_an_answer_applies_nothing_and_still_reports(canned, monkeypatch):
+    """`doctor --fix --json` with stdin closed (a pipe, cron) ended in 'Aborted.' with no report."""
+    from brewsync_ops.checks import fixes
+
+    monkeypatch.setitem(fixes.REMEDIES, "schedule.rule-disabled",
+                        fixes.Remedy("enable", lambda _d: pytest.fail("applied without an answer")))
+    canned(DISABLED)
+    result = CliRunner().invoke(app, ["doctor", "--fix", "--json"], env=ENV, input="")
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout[result.stdout.index("{"):])
+    assert data["fixes"] == [{"id": "schedule.rule-disabled", "remedy": "enable", "applied": False,
+                              "result": "skipped"}]
+    assert "no answer" in result.stderr
