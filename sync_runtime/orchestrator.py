@@ -307,7 +307,13 @@ class Orchestrator:
             return result
         info = RunInfo(run_id, started_at, request.source, 0, cfg.tags, cfg.layout, plan.summary(),
                        lambda_part, started_epoch)
-        final = complete_run(self.store, info, self.notifier, engine=engine, wall=self.wall)
+        # The API files are fetched after the report: only with time to spare (a run that used
+        # its budget leaves them to the next run rather than ending in a timeout).
+        mirror = budget.seconds_left() > 0
+        if not mirror:
+            log.warning("API files not mirrored this run: %.0f s left, %d s reserved; the next run mirrors them",
+                        budget.remaining_ms() / 1000.0, cfg.reserve_seconds)
+        final = complete_run(self.store, info, self.notifier, engine=engine if mirror else None, wall=self.wall)
         result.update(status="completed" if not lambda_part["failed"] else "completed-with-failures",
                       shards=0, api_files=(final or {}).get("api_files"))
         if request.source == "schedule" and cfg.prune_after_days and not lambda_part["failed"]:

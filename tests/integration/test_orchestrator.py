@@ -440,3 +440,19 @@ def test_a_failing_bottle_gives_a_partial_failure_message_and_metric(env, aws, b
     assert "partially failed" in partial["text"] and victim_fn in partial["text"]
     assert "sha256 mismatch" in json.dumps(partial["blocks"])
     assert emf(lines(capsys.readouterr().out))["BottlesFailed"] == 1
+
+
+def test_no_time_left_for_the_api_files_leaves_them_to_the_next_run(env, aws, bucket, catalog, capsys):
+    first = orchestrator.handler(event("schedule_source"), FakeContext())
+    assert first["status"] == "completed"
+    aws.client("s3").delete_object(Bucket=bucket, Key="api/formula.jws.json")
+    capsys.readouterr()
+    # Nothing new to copy, 5 s left (under the 90 s reserve): finish now, never run into the timeout.
+    again = orchestrator.handler(event("schedule_source"), FakeContext(5_000))
+    assert again["status"] == "completed" and again["api_files"] is None
+    assert "api/formula.jws.json" not in keys(aws, bucket)
+    assert read(aws, bucket, f"runs/{again['run_id']}/report.json")["copied"] == 0
+    warnings = [r["message"] for r in lines(capsys.readouterr().out) if r.get("level") == "WARNING"]
+    assert any("API files not mirrored this run" in w for w in warnings)
+    third = orchestrator.handler(event("schedule_source"), FakeContext())
+    assert third["api_files"]["formula.jws.json"] == "updated" and "api/formula.jws.json" in keys(aws, bucket)
