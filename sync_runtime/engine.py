@@ -269,8 +269,10 @@ class SyncEngine:
     def transfer_all(self, items: list[Item], report: SyncReport) -> None:
         """Copy every item (thread pool), committing verified entries to the index as we go."""
         run_start = datetime.now(timezone.utc)
-        # Leftovers of runs that died long ago (SIGKILL, timeout) are safe to remove now.
-        self.store.cleanup_incomplete(older_than=run_start - timedelta(hours=1))
+        # Leftovers of runs that died long ago (SIGKILL, timeout). 12 h, not less: a sibling ECS
+        # shard may still be uploading one very large bottle; the bucket's lifecycle rule aborts
+        # anything older than a day anyway.
+        self.store.cleanup_incomplete(older_than=run_start - timedelta(hours=12))
         pending: dict[str, Entry] = {}
         last_commit = time.monotonic()
         items = list(items)

@@ -33,8 +33,9 @@ from .errors import BrewsyncError, ConfigError, InputError
 from .homebrew import HomebrewClient
 from .index import utc_now
 from .observability import emit_metrics, set_context, setup_logging
+from .names import INDEX_KEY
 from .plan import Item, make_plan
-from .rebuild import rebuild_index, write_index
+from .rebuild import lenient_entries, rebuild_index, replace_index
 from .redact import redact
 from .shards import (RunInfo, ShardPlan, UNKNOWN_SIZE_GUESS, item_bytes, results_to_dict,
                      run_key, shard_key, split_shards)
@@ -260,13 +261,15 @@ class Orchestrator:
         rebuilt = None
         if request.rebuild_hash:
             sel = engine.select(engine.load_formulae())
+            read = self.store.get_bytes(INDEX_KEY)  # the write below is conditional on this read
             index = rebuild_index(self.store, sel.bottles, layout=cfg.layout)
             rebuilt = len(index.bottles)
             log.info("Index rebuilt from the store: %d entries", rebuilt)
             if request.dry_run:
                 plan = make_plan(sel.bottles, index, scope=set(request.formulae) or None)
                 return self._dry_result(run_id, plan, rebuilt)
-            write_index(self.store, index)
+            replace_index(self.store, index, read_etag=read[1] if read else None,
+                          read_entries=lenient_entries(read[0] if read else None))
 
         _, _, plan = engine.prepare()
         nbytes = plan_bytes(plan.new)

@@ -10,13 +10,15 @@ and the orchestrator's ``rebuild_hash`` both use it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from .bottle import Bottle
-from .errors import PreconditionFailed
+from .errors import IndexInvalid, PreconditionFailed
 from .index import Entry, Index, IndexRepo, utc_now
+from .names import INDEX_KEY
 from .stores import ObjectInfo, Store
 
 
@@ -81,16 +83,59 @@ def rebuild_index(store: Store, candidates: Iterable[Bottle | Entry] = (), *, la
     return entries_from_heads(candidates, head_all(store, keys, concurrency=concurrency), layout=layout)
 
 
-def write_index(store: Store, index: Index, *, key: str | None = None, attempts: int = 5) -> None:
-    """Replace the index (even an unreadable one) with a conditional write on what we read."""
-    repo = IndexRepo(store) if key is None else IndexRepo(store, key)
+def lenient_entries(raw: bytes | None) -> dict[str, dict] | None:
+    """Entries of an index that may be invalid (for diffs): filename -> raw entry, or None."""
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    bottles = data.get("bottles") if isinstance(data, dict) else None
+    return {str(k): v for k, v in bottles.items()} if isinstance(bottles, dict) else None
+
+
+def concurrent_changes(rebuilt_index: Index, based_on: Mapping[str, object] | None,
+                       now_raw: bytes | None) -> Index:
+    """The rebuilt index plus what another writer changed since the rebuild read the index (pure).
+
+    An entry added or replaced meanwhile (a sync that just verified its object) is kept; an entry
+    removed meanwhile (a prune that deleted its object) is dropped. Everything else is ours."""
+    try:
+        now = Index.from_json(now_raw).bottles if now_raw is not None else {}
+    except IndexInvalid:
+        return rebuilt_index  # nothing trustworthy to merge: replace the unreadable one
+    based_on = based_on or {}
+
+    def sha(v):
+        return v.get("sha256") if isinstance(v, dict) else getattr(v, "sha256", None)
+
+    bottles = dict(rebuilt_index.bottles)
+    for key, entry in now.items():
+        if key not in based_on or sha(based_on[key]) != entry.sha256:
+            bottles[key] = entry
+    for key, old in based_on.items():
+        if key not in now and key in bottles and bottles[key].sha256 == sha(old):
+            del bottles[key]
+    return Index(bottles=bottles, last_updated=rebuilt_index.last_updated)
+
+
+def replace_index(store: Store, index: Index, *, read_etag: str | None,
+                  read_entries: Mapping[str, object] | None, key: str = INDEX_KEY,
+                  attempts: int = 5) -> Index:
+    """Replace the index (even an unreadable one) with ``index``, conditionally on the ETag of
+    the index the rebuild *read* — not a fresh read, or a sync that committed during the rebuild
+    would be overwritten. On a lost race, merge what changed meanwhile and try again."""
+    etag, based_on = read_etag, read_entries
     for _ in range(attempts):
-        got = store.get_bytes(repo.key)
-        etag = got[1] if got else None
         try:
-            store.put_bytes(repo.key, index.to_json(), content_type="application/json",
+            store.put_bytes(key, index.to_json(), content_type="application/json",
                             if_match=etag, if_none_match=etag is None)
-            return
+            return index
         except PreconditionFailed:
-            continue
-    raise PreconditionFailed(f"could not replace {repo.key}: it kept changing under us")
+            got = store.get_bytes(key)
+            index = concurrent_changes(index, based_on, got[0] if got else None)
+            etag = got[1] if got else None
+            based_on = lenient_entries(got[0] if got else None)
+    raise PreconditionFailed(f"could not write the rebuilt {key}: it kept changing under us",
+                             hint="another sync is writing the index; run the rebuild again when it finishes")

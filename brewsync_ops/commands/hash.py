@@ -23,6 +23,7 @@ import typer
 
 from sync_runtime.errors import IndexInvalid, InputError
 from sync_runtime.names import DEFAULT_API_URL, DEFAULT_TAGS, INDEX_KEY
+from sync_runtime.rebuild import concurrent_changes, lenient_entries, replace_index  # noqa: F401
 
 from ..exit_codes import ExitCode
 from ._common import JSON_OPT
@@ -172,18 +173,6 @@ def judge(raw: bytes | None) -> Verdict:
         hint = exc.hint or "brewsync hash versions, then hash restore --version ID; or brewsync hash rebuild"
         return Verdict(False, exc.message, hint, legacy=legacy)
     return Verdict(True, entries=len(data["bottles"]))
-
-
-def lenient_entries(raw: bytes | None) -> dict[str, dict] | None:
-    """Entries of an index that may be invalid (for diffs): filename -> raw entry, or None."""
-    if raw is None:
-        return None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    bottles = data.get("bottles") if isinstance(data, dict) else None
-    return {str(k): v for k, v in bottles.items()} if isinstance(bottles, dict) else None
 
 
 def change_summary(before: Mapping[str, object] | None, after: Mapping[str, object]) -> dict:
@@ -365,53 +354,13 @@ def rebuild(store, *, tags: Iterable[str] = DEFAULT_TAGS, layout: str = "both") 
                    etag=got[1] if got else None)
 
 
-def concurrent_changes(rebuilt_index, based_on: Mapping[str, object] | None, now_raw: bytes | None):
-    """The rebuilt index plus what another writer changed since the rebuild read the index (pure).
-
-    An entry added or replaced meanwhile (a sync that just verified its object) is kept; an entry
-    removed meanwhile (a prune that deleted its object) is dropped. Everything else is ours."""
-    from sync_runtime.index import Index
-
-    try:
-        now = Index.from_json(now_raw).bottles if now_raw is not None else {}
-    except IndexInvalid:
-        return rebuilt_index  # nothing trustworthy to merge: replace the unreadable one
-    based_on = based_on or {}
-
-    def sha(v):
-        return v.get("sha256") if isinstance(v, dict) else getattr(v, "sha256", None)
-
-    bottles = dict(rebuilt_index.bottles)
-    for key, entry in now.items():
-        if key not in based_on or sha(based_on[key]) != entry.sha256:
-            bottles[key] = entry
-    for key, old in based_on.items():
-        if key not in now and key in bottles and bottles[key].sha256 == sha(old):
-            del bottles[key]
-    return Index(bottles=bottles, last_updated=rebuilt_index.last_updated)
-
-
 def write_rebuilt(store, rebuilt: Rebuilt, *, attempts: int = 5) -> str | None:
-    """Write the rebuilt index conditionally on the index the rebuild *read* (not a fresh read):
-    a sync that wrote meanwhile makes the write fail (412), and its entries are merged in before
-    the next attempt, so nobody's entries are lost."""
-    from sync_runtime.errors import PreconditionFailed
-
+    """Keep the previous index recoverable, then write the rebuilt one conditionally on the
+    index the rebuild *read* (sync_runtime.rebuild.replace_index merges concurrent writers)."""
     snapshot = keep_previous(store)
-    index, etag, based_on = rebuilt.index, rebuilt.etag, rebuilt.current
-    for _ in range(attempts):
-        try:
-            store.put_bytes(INDEX_KEY, index.to_json(), content_type="application/json",
-                            if_match=etag, if_none_match=etag is None)
-            rebuilt.index = index
-            return snapshot
-        except PreconditionFailed:
-            got = store.get_bytes(INDEX_KEY)
-            index = concurrent_changes(index, based_on, got[0] if got else None)
-            etag = got[1] if got else None
-            based_on = lenient_entries(got[0] if got else None)
-    raise PreconditionFailed(f"could not write the rebuilt {INDEX_KEY}: it kept changing under us",
-                             hint="another sync is writing the index; run the rebuild again when it finishes")
+    rebuilt.index = replace_index(store, rebuilt.index, read_etag=rebuilt.etag,
+                                  read_entries=rebuilt.current, attempts=attempts)
+    return snapshot
 
 
 # ================================================================== import

@@ -6,7 +6,7 @@ import hashlib
 
 from sync_runtime.bottle import Bottle
 from sync_runtime.index import Entry, Index, IndexRepo
-from sync_runtime.rebuild import entries_from_heads, rebuild_index, write_index
+from sync_runtime.rebuild import entries_from_heads, lenient_entries, rebuild_index, replace_index
 from sync_runtime.stores import FolderStore, ObjectInfo
 
 
@@ -34,12 +34,30 @@ def test_rebuild_from_a_folder_store_replaces_an_unreadable_index(tmp_path):
     gone = Entry("zsh", "5.9", 0, "arm64_sonoma", "e" * 64, 5, "v2/homebrew/core/zsh/blobs/sha256:" + "e" * 64,
                  "2026-01-01T00:00:00Z")
     store.put_bytes("bottles_hash.json", b"{broken")
+    read = store.get_bytes("bottles_hash.json")
     index = rebuild_index(store, [a, b])
     assert set(index.bottles) == {a.filename, b.filename}
-    write_index(store, index)
+    replace_index(store, index, read_etag=read[1], read_entries=lenient_entries(read[0]))
     loaded, _ = IndexRepo(store).load()
     assert set(loaded.bottles) == {a.filename, b.filename}
     # A readable index's entries are candidates too; one whose object is gone is dropped.
     IndexRepo(store).update(lambda cur: Index({**cur.bottles, gone.filename: gone}))
     again = rebuild_index(store)
     assert set(again.bottles) == {a.filename, b.filename}
+
+
+def test_replace_index_keeps_what_a_sync_committed_during_the_rebuild(tmp_path):
+    """The write is conditional on the index the rebuild read, not on a fresh read."""
+    store = FolderStore(tmp_path)
+    a, late = make("wget", b"wget bytes"), make("late", b"late bytes")
+    store.put_stream(a.blob_key, [b"wget bytes"], sha256=a.sha256)
+    read = store.get_bytes("bottles_hash.json")            # nothing yet
+    index = rebuild_index(store, [a])
+    # A sync commits its entry while the rebuild is running...
+    store.put_stream(late.blob_key, [b"late bytes"], sha256=late.sha256)
+    late_entry = Entry.from_bottle(late, key=late.blob_key, size=10, synced_at="2026-11-29T03:00:00Z")
+    IndexRepo(store).update(lambda cur: Index({**cur.bottles, late.filename: late_entry}))
+    # ... and the rebuild's write must not erase it.
+    replace_index(store, index, read_etag=read[1] if read else None, read_entries=None)
+    loaded, _ = IndexRepo(store).load()
+    assert set(loaded.bottles) == {a.filename, late.filename}
