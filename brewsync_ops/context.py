@@ -56,15 +56,16 @@ class AppContext:
             self.prefix = outputs["prefix"]
 
 
-def read_terraform_outputs(directory: str) -> dict:
+def terraform_output_json(directory: str) -> dict:
+    """The raw `terraform output -json` of DIRECTORY: name -> {"value", "sensitive", "type"}."""
     path = Path(directory)
     if not path.is_dir():
-        raise ConfigError(f"--from-terraform: {directory} is not a directory")
+        raise ConfigError(f"{directory} is not a directory (expected a Terraform root)")
     exe = shutil.which("terraform")
     if exe is None:
-        raise ConfigError("--from-terraform needs the terraform binary on PATH")
+        raise ConfigError("reading Terraform outputs needs the terraform binary on PATH")
     proc = subprocess.run(
-        [exe, "output", "-json"], cwd=path, capture_output=True, text=True, timeout=60
+        [exe, "output", "-json"], cwd=path, capture_output=True, text=True, timeout=120
     )
     if proc.returncode != 0:
         first = (proc.stderr.strip().splitlines() or ["no output"])[0]
@@ -73,4 +74,9 @@ def read_terraform_outputs(directory: str) -> dict:
         raw = json.loads(proc.stdout or "{}")
     except json.JSONDecodeError as exc:
         raise ConfigError(f"terraform output -json is not JSON: {exc}") from None
-    return {k: v.get("value") for k, v in raw.items() if isinstance(v, dict)}
+    return {k: v for k, v in raw.items() if isinstance(v, dict)}
+
+
+def read_terraform_outputs(directory: str) -> dict:
+    """Output values by name (what --from-terraform uses)."""
+    return {k: v.get("value") for k, v in terraform_output_json(directory).items()}

@@ -264,21 +264,10 @@ def _doctor(actx, dep) -> dict:
 
 def terraform_outputs(directory: str) -> dict:
     """`terraform output -json` in DIRECTORY; sensitive outputs replaced by a marker."""
-    import shutil
-    import subprocess
+    from ..context import terraform_output_json
 
-    path = Path(directory)
-    if not path.is_dir():
-        raise InputError(f"--terraform {directory}: not a directory")
-    exe = shutil.which("terraform")
-    if exe is None:
-        raise RuntimeError("the terraform binary is not on PATH")
-    proc = subprocess.run([exe, "output", "-json"], cwd=path, capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0:
-        raise RuntimeError(f"terraform output failed: {(proc.stderr.strip().splitlines() or ['?'])[0]}")
-    raw = json.loads(proc.stdout or "{}")
     return {k: ({"sensitive": True, "value": MASK} if v.get("sensitive") else {"value": v.get("value")})
-            for k, v in raw.items() if isinstance(v, dict)}
+            for k, v in terraform_output_json(directory).items()}
 
 
 def versions(actx) -> dict:
