@@ -92,6 +92,8 @@ def demo(
                 err.print("servers running; Ctrl-C to stop")
                 while True:
                     time.sleep(3600)
+            out.print("(the local servers stop now; `brewsync demo --keep` keeps them up to try these, "
+                      "and `brewsync dev up` gives the whole deployed system locally)", markup=False, highlight=False)
         finally:
             if server is not None:
                 server.stop()
