@@ -94,7 +94,7 @@ run "iam_least_privilege" {
   assert {
     condition = toset([for s in data.aws_iam_policy_document.this.statement : s.sid]) == toset([
       "WriteOwnLogs", "ListMirrorBucket", "ReadWriteMirrorObjects", "UseDeploymentKeyThroughItsServices",
-      "RunWorkerTaskFamily", "DescribeWorkerTasks", "TagWorkerTasksAtLaunch", "PassWorkerRolesToEcs",
+      "RunWorkerTaskFamily", "DescribeWorkerTasks", "PassWorkerRolesToEcs",
       "ReadSlackWebhook", "PublishFailedInvocations",
     ])
     error_message = "the policy's statements"

@@ -98,20 +98,6 @@ data "aws_iam_policy_document" "this" {
   }
 
   statement {
-    # RunTask with tags (run id, shard) needs TagResource, but only as part of that RunTask.
-    sid       = "TagWorkerTasksAtLaunch"
-    effect    = "Allow"
-    actions   = ["ecs:TagResource"]
-    resources = ["arn:${local.partition}:ecs:${local.region}:${local.account_id}:task/${var.ecs_cluster_name}/*"]
-
-    condition {
-      test     = "StringEquals"
-      variable = "ecs:CreateAction"
-      values   = ["RunTask"]
-    }
-  }
-
-  statement {
     sid       = "PassWorkerRolesToEcs"
     effect    = "Allow"
     actions   = ["iam:PassRole"]
