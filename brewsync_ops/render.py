@@ -57,7 +57,8 @@ def table(title: str | None, columns: Iterable[str], rows: Iterable[Iterable[Any
 
     t = Table(title=title, title_justify="left", show_lines=False)
     for col in columns:
-        t.add_column(col)
+        # fold, never "…": a version id or a key cut short is useless to copy.
+        t.add_column(col, overflow="fold")
     for row in rows:
         t.add_row(*[redact(str(c)) if c is not None else "" for c in row])
     return t

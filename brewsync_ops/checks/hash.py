@@ -35,6 +35,30 @@ def parse_time(text: str) -> datetime | None:
         return None
 
 
+def last_good_version(s3, bucket: str, *, look_at: int = 5) -> str | None:
+    """The newest stored version of the index that is valid (None: none, or not versioned)."""
+    try:
+        versions = s3.list_object_versions(Bucket=bucket, Prefix=INDEX_KEY).get("Versions", [])
+    except Exception:  # noqa: BLE001 - only a better hint is at stake
+        return None
+    versions = sorted((v for v in versions if v.get("Key") == INDEX_KEY and not v.get("IsLatest")),
+                      key=lambda v: v["LastModified"], reverse=True)
+    for v in versions[:look_at]:
+        try:
+            body = s3.get_object(Bucket=bucket, Key=INDEX_KEY, VersionId=v["VersionId"])["Body"].read()
+            validate(json.loads(body))
+            return v["VersionId"]
+        except Exception:  # noqa: BLE001 - an unreadable or invalid version: try an older one
+            continue
+    return None
+
+
+def _repair_command(s3, bucket: str) -> str:
+    """The one command that repairs the index: restore the last good version, else rebuild."""
+    good = last_good_version(s3, bucket)
+    return f"brewsync hash restore --version {good}" if good else "brewsync hash rebuild"
+
+
 @guarded(AREA, "hash.index-missing")
 def check(ctx, opts: CheckOptions) -> list[Finding]:
     dep = opts.dep(ctx)
@@ -48,14 +72,14 @@ def check(ctx, opts: CheckOptions) -> list[Finding]:
         if is_not_found(exc, "NoSuchKey", "NoSuchBucket"):
             what = "the bucket does not exist" if error_code(exc) == "NoSuchBucket" else f"s3://{bucket}/{INDEX_KEY} is missing"
             return [finding(AREA, "index-missing", Status.FAIL, f"no index: {what}", evidence=error_code(exc),
-                            fix="brewsync hash restore --version <id>  or  brewsync hash rebuild")]
+                            fix=_repair_command(s3, bucket))]
         raise
     out = [finding(AREA, "index-missing", Status.OK, f"index present ({len(body)} bytes)")]
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         out.append(finding(AREA, "not-json", Status.FAIL, "the index is not JSON", evidence=str(exc)[:160],
-                           fix="brewsync hash restore --version <previous>  or  brewsync hash rebuild"))
+                           fix=_repair_command(s3, bucket)))
         return out
     out.append(finding(AREA, "not-json", Status.OK, "the index is JSON"))
     from sync_runtime.index import is_legacy
@@ -69,7 +93,7 @@ def check(ctx, opts: CheckOptions) -> list[Finding]:
         validate(data)
     except IndexInvalid as exc:
         out.append(finding(AREA, "schema-invalid", Status.FAIL, "the index does not follow the schema",
-                           evidence=str(exc)[:200], fix="brewsync hash rebuild"))
+                           evidence=str(exc)[:200], fix=_repair_command(s3, bucket)))
         return out
     bottles = data["bottles"]
     out.append(finding(AREA, "schema-invalid", Status.OK, f"schema valid, {len(bottles)} bottle(s)"))

@@ -214,3 +214,25 @@ def test_fix_without_an_answer_applies_nothing_and_still_reports(canned, monkeyp
     assert data["fixes"] == [{"id": "schedule.rule-disabled", "remedy": "enable", "applied": False,
                               "result": "skipped"}]
     assert "no answer" in result.stderr
+
+
+def test_a_broken_index_names_the_version_to_restore(moto_reset):
+    """hash.not-json's fix is the exact restore command of the newest valid version."""
+    import json as _json
+
+    import boto3
+    from typer.testing import CliRunner
+
+    from brewsync_ops.cli import app
+
+    s3 = boto3.client("s3", endpoint_url=moto_reset, region_name="us-east-1")
+    s3.create_bucket(Bucket="idx")
+    s3.put_bucket_versioning(Bucket="idx", VersioningConfiguration={"Status": "Enabled"})
+    good = s3.put_object(Bucket="idx", Key="bottles_hash.json", Body=_json.dumps(
+        {"schema_version": 1, "last_updated": "2026-11-29T03:00:00Z", "bottles": {}}).encode())["VersionId"]
+    s3.put_object(Bucket="idx", Key="bottles_hash.json", Body=b'{"half": ')
+    r = CliRunner().invoke(app, ["doctor", "--only", "hash", "--json"],
+                           env={"AWS_ENDPOINT_URL": moto_reset, "BREWSYNC_BUCKET": "idx"})
+    found = {f["id"]: f for f in _json.loads(r.stdout)["findings"]}
+    assert found["hash.not-json"]["status"] == "fail"
+    assert found["hash.not-json"]["fix"] == f"brewsync hash restore --version {good}"
