@@ -93,6 +93,17 @@ def bottle_from_dict(d: object, where: str = "bottle") -> Bottle:
     return bottle
 
 
+def _load(raw: bytes, what: str) -> dict:
+    """A run file of ours: JSON, an object, our schema — or one InputError naming ``what``."""
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise InputError(f"{what} is not JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise InputError(f"{what}: unknown schema")
+    return data
+
+
 @dataclass
 class ShardPlan:
     run_id: str
@@ -112,12 +123,7 @@ class ShardPlan:
 
     @classmethod
     def from_json(cls, raw: bytes) -> "ShardPlan":
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise InputError(f"shard plan is not JSON: {exc}") from None
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise InputError("shard plan: unknown schema")
+        data = _load(raw, "shard plan")
         bottles = data.get("bottles")
         if not isinstance(bottles, list):
             raise InputError("shard plan: 'bottles' must be a list")
@@ -159,12 +165,7 @@ class RunInfo:
 
     @classmethod
     def from_json(cls, raw: bytes) -> "RunInfo":
-        try:
-            d = json.loads(raw)
-        except ValueError as exc:
-            raise InputError(f"run.json is not JSON: {exc}") from None
-        if not isinstance(d, dict) or d.get("schema") != SCHEMA:
-            raise InputError("run.json: unknown schema")
+        d = _load(raw, "run.json")
         tags = d.get("tags")
         if not isinstance(tags, list) or not all(isinstance(t, str) and TAG_RE.match(t) for t in tags):
             raise InputError("run.json: 'tags' must be a list of bottle tags")
